@@ -1,0 +1,103 @@
+# Tunelab: every install step lives here, so a fresh machine needs only `make lab` or `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMPS := .make
+export PATH := $(BIN):$(PATH)
+# Playwright and Galata must never try to download a browser: Debian's Chromium is used.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+NPM_FLAGS := --no-audit --no-fund
+TS_SOURCES := $(shell find src -name '*.ts' -o -name '*.tsx' 2>/dev/null) $(wildcard schema/*.json style/*.css style/*.js)
+
+.PHONY: help lab test install build lint format jest pytest notebooks ui-test bench clean
+
+help:
+	@echo "make lab   - set everything up, build, and start JupyterLab on examples/quickstart.ipynb"
+	@echo "make test  - set everything up, build, then run lint, jest, pytest, notebooks and Galata UI tests"
+
+# ------------------------------------------------------------------ system packages
+# Debian's Chromium for the Galata tests; Fashion-MNIST for the image examples.
+$(STAMPS)/system:
+	@mkdir -p $(STAMPS)
+	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/datasets/fashion-mnist ]; then \
+	  echo "installing Debian packages: chromium dataset-fashion-mnist"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium dataset-fashion-mnist >/dev/null; \
+	fi
+	@touch $@
+
+# ------------------------------------------------------------------ node dependencies
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci $(NPM_FLAGS)
+	@touch $@
+
+ui-tests/node_modules/.package-lock.json: ui-tests/package.json ui-tests/package-lock.json
+	cd ui-tests && npm ci $(NPM_FLAGS)
+	@touch $@
+
+# ------------------------------------------------------------------ python virtualenv
+# Build requirements go in first so the editable install can run without build isolation
+# (it then reuses the labextension and sidecar built by npm instead of building again).
+$(STAMPS)/venv:
+	@mkdir -p $(STAMPS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q hatchling==1.29.0 hatch-nodejs-version==0.4.0 hatch-jupyter-builder==0.10.0 jupyterlab==4.6.6
+	@touch $@
+
+# ------------------------------------------------------------------ build
+$(STAMPS)/build: $(STAMPS)/venv node_modules/.package-lock.json $(TS_SOURCES) scripts/build-sidecar.mjs tsconfig.json
+	npm run build
+	@touch $@
+
+$(STAMPS)/install: $(STAMPS)/build pyproject.toml
+	$(BIN)/pip install -q --no-build-isolation -e ".[test,lab]"
+	$(BIN)/jupyter labextension develop --overwrite . >/dev/null
+	$(BIN)/jupyter server extension enable --sys-prefix tunelab >/dev/null
+	@touch $@
+
+install: $(STAMPS)/system $(STAMPS)/install
+build: $(STAMPS)/build
+
+# ------------------------------------------------------------------ run
+lab: install
+	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) examples/quickstart.ipynb
+
+# ------------------------------------------------------------------ checks
+lint: install
+	npm run lint
+	$(BIN)/ruff check tunelab tests examples
+	$(BIN)/ruff format --check tunelab tests
+
+format: install
+	npm run prettier
+	$(BIN)/ruff format tunelab tests
+	$(BIN)/ruff check --fix tunelab tests
+
+jest: install
+	npx jest --ci
+
+pytest: install
+	$(BIN)/python -m pytest -q -ra
+
+# The example notebooks run top to bottom headless, without a Jupyter server: the library
+# starts and supervises its own sidecar, exactly as under nbconvert or plain Python.
+notebooks: install
+	$(BIN)/python -m pytest -q -ra tests/test_examples.py
+
+ui-test: install ui-tests/node_modules/.package-lock.json
+	cd ui-tests && npx playwright test
+
+test: install ui-tests/node_modules/.package-lock.json
+	$(MAKE) lint
+	$(MAKE) jest
+	$(MAKE) pytest
+	$(MAKE) ui-test
+	@echo "make test: all suites passed"
+
+clean:
+	rm -rf $(STAMPS) lib tunelab/labextension tunelab/sidecar_dist tsconfig.tsbuildinfo
