@@ -1,4 +1,4 @@
-/** Jest runs the TypeScript unit tests beside the code (src/**/*.spec.ts). */
+// Jest runs the TypeScript unit tests that sit beside the code (src/ ... .spec.ts).
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src'],

@@ -1,0 +1,58 @@
+const enum RowState {
+  Fresh = 0,
+  Assigned = 1,
+  Answered = 2
+}
+
+/**
+ * Which pool row is asked next. Rows are taken in dataset order; rows handed
+ * back (an undone answer, a question whose connection went away) go to the
+ * front of the line. Each row is assigned to at most one question at a time.
+ */
+export class QueryQueue {
+  private states: RowState[] = [];
+  /** Next never-taken row in dataset order. */
+  private cursor = 0;
+  /** Rows handed back, asked before the cursor's; entries whose row is no longer fresh are skipped. */
+  private returned: number[] = [];
+
+  get size(): number {
+    return this.states.length;
+  }
+
+  /** Makes `count` more rows askable (a chunk was appended). */
+  grow(count: number): void {
+    for (let i = 0; i < count; i++) {
+      this.states.push(RowState.Fresh);
+    }
+  }
+
+  /** Assigns and returns the next askable row, or undefined when none is left. */
+  take(): number | undefined {
+    while (this.returned.length > 0) {
+      const row = this.returned.shift() as number;
+      if (this.states[row] === RowState.Fresh) {
+        this.states[row] = RowState.Assigned;
+        return row;
+      }
+    }
+    while (this.cursor < this.states.length) {
+      const row = this.cursor++;
+      if (this.states[row] === RowState.Fresh) {
+        this.states[row] = RowState.Assigned;
+        return row;
+      }
+    }
+    return undefined;
+  }
+
+  markAnswered(row: number): void {
+    this.states[row] = RowState.Answered;
+  }
+
+  /** Makes `row` askable again, next in line. */
+  giveBack(row: number): void {
+    this.states[row] = RowState.Fresh;
+    this.returned.unshift(row);
+  }
+}
