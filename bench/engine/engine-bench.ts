@@ -1,0 +1,60 @@
+/**
+ * InfoNCE training throughput on wasm, patched vs unpatched matmul kernels, in one run.
+ * MLP 384 → 512 → 256, batch 256, Adam. Usage: node bench/engine/run.cjs [--seconds 5]
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, patchWasmMatMul, unpatchWasmMatMul } from '../../src/sidecar/engine/backend';
+import { createMlpEncoder } from '../../src/sidecar/engine/models';
+import { multipleNegativesRankingLoss } from '../../src/sidecar/engine/losses';
+
+const secondsArg = process.argv.indexOf('--seconds');
+const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 5;
+const BATCH = 256;
+
+async function stepsPerSecond(label: string): Promise<number> {
+  const model = createMlpEncoder({ inputDim: 384, hiddenDims: [512], outputDim: 256, seed: 1 });
+  const opt = tf.train.adam(1e-3);
+  const vars = model.trainableWeights.map(w => w.read() as tf.Variable);
+  const a = tf.randomNormal([BATCH, 384], 0, 1, 'float32', 1);
+  const p = tf.add(a, tf.randomNormal([BATCH, 384], 0, 0.3, 'float32', 2));
+  const step = () => {
+    const cost = opt.minimize(
+      () =>
+        multipleNegativesRankingLoss(
+          model.apply(a, { training: true }) as tf.Tensor2D,
+          model.apply(p, { training: true }) as tf.Tensor2D
+        ),
+      true,
+      vars
+    );
+    cost?.dataSync();
+    cost?.dispose();
+  };
+  for (let i = 0; i < 3; i++) {
+    step(); // warm-up
+  }
+  let steps = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < SECONDS * 1000) {
+    step();
+    steps++;
+  }
+  const rate = steps / ((performance.now() - t0) / 1000);
+  console.log(`${label}: ${rate.toFixed(2)} InfoNCE steps/s (${steps} steps)`);
+  tf.dispose([a, p]);
+  opt.dispose();
+  model.dispose();
+  return rate;
+}
+
+(async () => {
+  const info = await initBackend({ preferred: 'wasm' });
+  console.log(
+    `backend ${info.name}, simd ${String(info.simd)}; MLP 384→512→256, batch ${BATCH}, Adam, ${SECONDS}s each`
+  );
+  unpatchWasmMatMul();
+  const unpatched = await stepsPerSecond('unpatched');
+  patchWasmMatMul();
+  const patched = await stepsPerSecond('patched  ');
+  console.log(`ratio patched/unpatched: ${(patched / unpatched).toFixed(2)}x`);
+})();

@@ -1,0 +1,9 @@
+/**
+ * Tunelab training engine: TF.js backend setup, embedding models, metric-learning losses and the
+ * pairwise trainer (in-process or in a worker thread). Pure library code; sessions wire it up.
+ */
+export * from './errors';
+export * from './backend';
+export * from './models';
+export * from './losses';
+export * from './training';

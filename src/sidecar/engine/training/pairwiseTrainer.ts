@@ -1,0 +1,520 @@
+import * as tf from '@tensorflow/tfjs';
+import { assertFiniteRows, assertPositiveInt, EngineError } from '../errors';
+import { cosineSiameseLoss, multipleNegativesRankingLoss, tripletLoss } from '../losses';
+import { inputSize, outputSize } from '../models/encoders';
+import { modelArtifacts, saveLayersModel } from '../models/io';
+import { Rng } from './random';
+
+export type LossKind = 'triplet' | 'infonce' | 'cosine';
+
+/** One answer: is `candidate` relevant to `query`? Both are row indices into the pool. */
+export interface PairLabel {
+  query: number;
+  candidate: number;
+  relevant: boolean;
+}
+
+export interface TrainerOptions {
+  /** Default 'infonce' (multiple negatives ranking). */
+  loss?: LossKind;
+  /** Triplet margin (default 0.2) or cosine-siamese margin (default 0.5). */
+  margin?: number;
+  /** InfoNCE similarity scale = 1 / temperature (default 20). */
+  scale?: number;
+  /** Initial Adam learning rate (default 1e-3). */
+  learningRate?: number;
+  /**
+   * Random pool items added to every batch as extra negatives (InfoNCE: extra candidate columns;
+   * triplet: used for positives whose query has no explicit negative). Default 4.
+   */
+  randomNegatives?: number;
+  /** Cap on training examples per epoch (randomly subsampled). Default 50 000. */
+  maxExamplesPerEpoch?: number;
+  seed?: number;
+}
+
+export interface TrainRoundOptions {
+  epochs?: number;
+  batchSize?: number;
+  /** Changes the (persistent) optimizer's learning rate from this round on. */
+  learningRate?: number;
+  onProgress?: (p: TrainProgress) => void;
+  /** Polled between steps; returning true ends the round early (the steps done so far count). */
+  shouldStop?: () => boolean;
+}
+
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+}
+
+export interface TrainRoundResult {
+  /** Mean loss of the last epoch (null when the round was skipped). */
+  loss: number | null;
+  steps: number;
+  /** Incremented by every round that made at least one step; 0 = untrained. */
+  modelVersion: number;
+  /** Loss actually used (may differ from the configured one, see `note`). */
+  lossUsed: LossKind | null;
+  examples: number;
+  /** Set when the round did nothing: why. */
+  skipped?: string;
+  /** Set when the round adapted to the labels (fallback loss, random negatives). */
+  note?: string;
+  stopped?: boolean;
+}
+
+interface QueryLabels {
+  pos: Set<number>;
+  neg: Set<number>;
+}
+
+/**
+ * Trains one embedding model from pairwise relevance labels over a pool of featurized rows, keeping
+ * ONE Adam optimizer (and its moments) for the trainer's lifetime. Every round trains on all labels
+ * currently set; undone answers are simply left out of `setLabels`.
+ */
+export class PairwiseTrainer {
+  readonly model: tf.LayersModel;
+  private readonly optimizer: tf.AdamOptimizer;
+  private readonly opts: Required<Omit<TrainerOptions, 'margin'>> & { margin?: number };
+  private readonly rng: Rng;
+  private readonly rowSize: number;
+  private readonly rowShape: number[];
+  readonly outputDim: number;
+  private pool = new Float32Array(0);
+  private poolSize = 0;
+  private labels: PairLabel[] = [];
+  private version = 0;
+  private disposed = false;
+
+  constructor(model: tf.LayersModel, options: TrainerOptions = {}) {
+    this.model = model;
+    const { size, shape } = inputSize(model);
+    this.rowSize = size;
+    this.rowShape = shape;
+    this.outputDim = outputSize(model);
+    this.opts = {
+      loss: options.loss ?? 'infonce',
+      margin: options.margin,
+      scale: options.scale ?? 20,
+      learningRate: options.learningRate ?? 1e-3,
+      randomNegatives: options.randomNegatives ?? 4,
+      maxExamplesPerEpoch: options.maxExamplesPerEpoch ?? 50000,
+      seed: options.seed ?? 1
+    };
+    if (!['triplet', 'infonce', 'cosine'].includes(this.opts.loss)) {
+      throw new EngineError('bad_config', `unknown loss '${String(this.opts.loss)}' (triplet, infonce, cosine)`);
+    }
+    this.rng = new Rng(this.opts.seed);
+    this.optimizer = tf.train.adam(this.opts.learningRate);
+    if (this.trainableVariables().length === 0) {
+      throw new EngineError('bad_config', 'the model has no trainable weights (all layers frozen?)');
+    }
+  }
+
+  get modelVersion(): number {
+    return this.version;
+  }
+
+  /** Values per input row (e.g. 784 for 28×28×1 images). */
+  get inputRowSize(): number {
+    return this.rowSize;
+  }
+
+  get size(): number {
+    return this.poolSize;
+  }
+
+  /** Steps the (single, persistent) optimizer has taken over all rounds. */
+  get optimizerSteps(): number {
+    return this.optimizer.iterations;
+  }
+
+  get learningRate(): number {
+    return (this.optimizer as unknown as { learningRate: number }).learningRate;
+  }
+
+  /** Sets the pool of featurized inputs (row-major, `inputRowSize` values per row). Rejects NaN/inf naming the row. */
+  setPool(rows: Float32Array): void {
+    this.pool = this.checkRows(rows, 'pool');
+    this.poolSize = rows.length / this.rowSize;
+    this.labels = this.labels.filter(l => l.query < this.poolSize && l.candidate < this.poolSize);
+  }
+
+  /** Appends rows to the pool; returns the index of the first new row. */
+  appendPool(rows: Float32Array): number {
+    this.checkRows(rows, 'appended pool');
+    const start = this.poolSize;
+    const next = new Float32Array(this.pool.length + rows.length);
+    next.set(this.pool);
+    next.set(rows, this.pool.length);
+    this.pool = next;
+    this.poolSize = next.length / this.rowSize;
+    return start;
+  }
+
+  /** Replaces the labels with all current (not undone) answers. Validates indices. */
+  setLabels(labels: readonly PairLabel[]): void {
+    labels.forEach((l, i) => {
+      for (const key of ['query', 'candidate'] as const) {
+        const v = l[key];
+        if (!Number.isInteger(v) || v < 0 || v >= this.poolSize) {
+          throw new EngineError(
+            'bad_input',
+            `label ${i}: ${key} ${String(v)} is not a row of the pool (size ${this.poolSize})`,
+            {
+              row: i
+            }
+          );
+        }
+      }
+      if (typeof l.relevant !== 'boolean') {
+        throw new EngineError('bad_input', `label ${i}: relevant must be a boolean`, { row: i });
+      }
+    });
+    this.labels = labels.map(l => ({ query: l.query, candidate: l.candidate, relevant: l.relevant }));
+  }
+
+  get labelCount(): number {
+    return this.labels.length;
+  }
+
+  /** Trains on all current labels; see TrainRoundResult for skipped rounds and fallbacks. */
+  async trainRound(options: TrainRoundOptions = {}): Promise<TrainRoundResult> {
+    this.assertLive();
+    const epochs = options.epochs ?? 1;
+    const batchSize = options.batchSize ?? 64;
+    assertPositiveInt(epochs, 'epochs');
+    assertPositiveInt(batchSize, 'batchSize');
+    if (options.learningRate !== undefined) {
+      if (!(options.learningRate > 0) || !Number.isFinite(options.learningRate)) {
+        throw new EngineError('bad_config', `learningRate must be a positive number, got ${options.learningRate}`);
+      }
+      (this.optimizer as unknown as { learningRate: number }).learningRate = options.learningRate;
+    }
+    const byQuery = this.groupLabels();
+    let pos = 0;
+    let neg = 0;
+    for (const q of byQuery.values()) {
+      pos += q.pos.size;
+      neg += q.neg.size;
+    }
+    const base = { modelVersion: this.version, steps: 0, loss: null, examples: 0 };
+    if (pos + neg === 0) {
+      return { ...base, lossUsed: null, skipped: 'no labels yet' };
+    }
+    let loss = this.opts.loss;
+    let note: string | undefined;
+    if (loss !== 'cosine' && pos === 0) {
+      loss = 'cosine';
+      note = `no relevant answers yet: trained with the cosine siamese loss on ${neg} irrelevant pairs instead of ${this.opts.loss}`;
+    }
+    if (loss === 'triplet' && neg === 0) {
+      if (this.opts.randomNegatives <= 0 || this.poolSize < 3) {
+        return {
+          ...base,
+          lossUsed: null,
+          skipped: 'triplet loss needs irrelevant answers or random negatives (none available)'
+        };
+      }
+      note = 'no irrelevant answers yet: triplets use random pool items as negatives';
+    }
+
+    const stepFns = {
+      triplet: () => this.tripletBatches(byQuery),
+      infonce: () => this.pairBatches(byQuery, true),
+      cosine: () => this.pairBatches(byQuery, false)
+    };
+    const vars = this.trainableVariables();
+    let steps = 0;
+    let lastEpochLoss = 0;
+    let examples = 0;
+    let stopped = false;
+    for (let epoch = 0; epoch < epochs && !stopped; epoch++) {
+      const items = stepFns[loss]();
+      examples = items.length;
+      const batches = Math.ceil(items.length / batchSize);
+      let sum = 0;
+      let count = 0;
+      for (let b = 0; b < batches; b++) {
+        if (options.shouldStop?.()) {
+          stopped = true;
+          break;
+        }
+        const batch = items.slice(b * batchSize, (b + 1) * batchSize);
+        const cost = this.optimizer.minimize(() => this.batchLoss(loss, batch, byQuery), true, vars);
+        const value = cost ? (await cost.data())[0] : NaN;
+        cost?.dispose();
+        if (!Number.isFinite(value)) {
+          throw new EngineError('bad_data', `training diverged: loss is ${value} at epoch ${epoch + 1}, step ${b + 1}`);
+        }
+        sum += value;
+        count++;
+        steps++;
+        options.onProgress?.({ epoch: epoch + 1, epochs, step: b + 1, stepsPerEpoch: batches, loss: value });
+        await new Promise<void>(resolve => setImmediate(resolve));
+      }
+      if (count > 0) {
+        lastEpochLoss = sum / count;
+      }
+    }
+    if (steps > 0) {
+      this.version++;
+    }
+    return {
+      loss: steps > 0 ? lastEpochLoss : null,
+      steps,
+      modelVersion: this.version,
+      lossUsed: loss,
+      examples,
+      ...(note ? { note } : {}),
+      ...(stopped ? { stopped } : {})
+    };
+  }
+
+  /** Embeds rows (row-major, `inputRowSize` values each) in batches; returns n × outputDim values. */
+  embed(rows: Float32Array, batchSize = 256): Float32Array {
+    this.assertLive();
+    this.checkRows(rows, 'input');
+    assertPositiveInt(batchSize, 'batchSize');
+    return this.embedChecked(rows, batchSize);
+  }
+
+  /**
+   * Re-embeds pool rows [start, end) with the current model, in chunks, yielding to the event loop
+   * between batches; `onChunk` receives each chunk as it is ready (for incremental index updates).
+   */
+  async embedPool(
+    opts: { start?: number; end?: number; batchSize?: number; chunkRows?: number } = {},
+    onChunk?: (start: number, vectors: Float32Array) => void
+  ): Promise<Float32Array> {
+    this.assertLive();
+    const start = opts.start ?? 0;
+    const end = Math.min(opts.end ?? this.poolSize, this.poolSize);
+    const batchSize = opts.batchSize ?? 256;
+    const chunkRows = opts.chunkRows ?? 4096;
+    if (!(Number.isInteger(start) && start >= 0 && start <= end)) {
+      throw new EngineError('bad_input', `embedPool: bad range [${start}, ${end}) for a pool of ${this.poolSize}`);
+    }
+    const out = new Float32Array((end - start) * this.outputDim);
+    for (let s = start; s < end; s += chunkRows) {
+      const e = Math.min(end, s + chunkRows);
+      const vectors = this.embedChecked(this.pool.subarray(s * this.rowSize, e * this.rowSize), batchSize);
+      out.set(vectors, (s - start) * this.outputDim);
+      onChunk?.(s, vectors);
+      await new Promise<void>(resolve => setImmediate(resolve));
+    }
+    return out;
+  }
+
+  /** Writes model.json + weights.bin into `dir`. */
+  async save(dir: string): Promise<void> {
+    this.assertLive();
+    await saveLayersModel(this.model, dir);
+  }
+
+  /** The model in TF.js layers format, in memory (topology + one weights buffer). */
+  async weights(): Promise<tf.io.ModelArtifacts> {
+    this.assertLive();
+    return modelArtifacts(this.model);
+  }
+
+  dispose(): void {
+    if (!this.disposed) {
+      this.disposed = true;
+      this.optimizer.dispose();
+      this.model.dispose();
+    }
+  }
+
+  // ---- internals ----
+
+  private assertLive(): void {
+    if (this.disposed) {
+      throw new EngineError('not_ready', 'the trainer has been disposed');
+    }
+  }
+
+  private checkRows(rows: Float32Array, what: string): Float32Array {
+    if (!(rows instanceof Float32Array)) {
+      throw new EngineError('bad_input', `${what} must be a Float32Array`);
+    }
+    if (rows.length % this.rowSize !== 0) {
+      throw new EngineError(
+        'shape_mismatch',
+        `${what} shape mismatch: the model expects rows of ${this.rowSize} values (input shape [${this.rowShape.join(', ')}]), ` +
+          `but ${rows.length} values are not a whole number of such rows`,
+        { expected: this.rowShape, actual: rows.length }
+      );
+    }
+    assertFiniteRows(rows, this.rowSize, what);
+    return rows;
+  }
+
+  private embedChecked(rows: Float32Array, batchSize: number): Float32Array {
+    const n = rows.length / this.rowSize;
+    const out = new Float32Array(n * this.outputDim);
+    for (let s = 0; s < n; s += batchSize) {
+      const e = Math.min(n, s + batchSize);
+      const y = tf.tidy(() => {
+        const x = tf.tensor(rows.subarray(s * this.rowSize, e * this.rowSize), [e - s, ...this.rowShape], 'float32');
+        return this.model.predict(x) as tf.Tensor;
+      });
+      out.set(y.dataSync() as Float32Array, s * this.outputDim);
+      y.dispose();
+    }
+    return out;
+  }
+
+  private trainableVariables(): tf.Variable[] {
+    return this.model.trainableWeights.map(w => w.read() as tf.Variable);
+  }
+
+  private groupLabels(): Map<number, QueryLabels> {
+    const byQuery = new Map<number, QueryLabels>();
+    for (const l of this.labels) {
+      if (l.query === l.candidate) {
+        continue;
+      }
+      let q = byQuery.get(l.query);
+      if (!q) {
+        q = { pos: new Set(), neg: new Set() };
+        byQuery.set(l.query, q);
+      }
+      // the latest answer about a pair wins
+      (l.relevant ? q.neg : q.pos).delete(l.candidate);
+      (l.relevant ? q.pos : q.neg).add(l.candidate);
+    }
+    return byQuery;
+  }
+
+  private randomNegative(query: number, q: QueryLabels): number {
+    for (let tries = 0; tries < 20; tries++) {
+      const c = this.rng.int(this.poolSize);
+      if (c !== query && !q.pos.has(c)) {
+        return c;
+      }
+    }
+    return (query + 1) % this.poolSize;
+  }
+
+  private cap<T>(items: T[]): T[] {
+    this.rng.shuffle(items);
+    return items.length > this.opts.maxExamplesPerEpoch ? items.slice(0, this.opts.maxExamplesPerEpoch) : items;
+  }
+
+  /** (query, positive, negative) triplets; queries without explicit negatives get a random one per epoch. */
+  private tripletBatches(byQuery: Map<number, QueryLabels>): number[][] {
+    const out: number[][] = [];
+    for (const [query, q] of byQuery) {
+      const negs = [...q.neg];
+      for (const p of q.pos) {
+        if (negs.length > 0) {
+          for (const n of negs) {
+            out.push([query, p, n]);
+          }
+        } else if (this.opts.randomNegatives > 0) {
+          out.push([query, p, this.randomNegative(query, q)]);
+        }
+      }
+    }
+    return this.cap(out);
+  }
+
+  /** (query, candidate, relevant) pairs: for InfoNCE only the relevant ones (negatives join as hard negatives). */
+  private pairBatches(byQuery: Map<number, QueryLabels>, positivesOnly: boolean): number[][] {
+    const out: number[][] = [];
+    for (const [query, q] of byQuery) {
+      for (const p of q.pos) {
+        out.push([query, p, 1]);
+      }
+      if (!positivesOnly) {
+        for (const n of q.neg) {
+          out.push([query, n, 0]);
+        }
+      }
+    }
+    return this.cap(out);
+  }
+
+  private batchLoss(loss: LossKind, batch: number[][], byQuery: Map<number, QueryLabels>): tf.Scalar {
+    // Hard / random negatives for InfoNCE: one explicit negative per anchor when there is one.
+    const extra: number[] = [];
+    if (loss === 'infonce') {
+      for (const [query] of batch) {
+        const q = byQuery.get(query) as QueryLabels;
+        if (q.neg.size > 0) {
+          const negs = [...q.neg];
+          extra.push(negs[this.rng.int(negs.length)]);
+        }
+      }
+      const r = Math.min(this.opts.randomNegatives, Math.max(0, this.poolSize - 2));
+      for (let i = 0; i < r; i++) {
+        extra.push(this.rng.int(this.poolSize));
+      }
+    }
+    // Forward every distinct item of the batch once, then gather.
+    const slot = new Map<number, number>();
+    const order: number[] = [];
+    const use = (item: number) => {
+      let s = slot.get(item);
+      if (s === undefined) {
+        s = order.length;
+        slot.set(item, s);
+        order.push(item);
+      }
+      return s;
+    };
+    const cols = batch[0].length;
+    const idx = batch.map(row => row.slice(0, loss === 'cosine' ? 2 : cols).map(use));
+    const extraIdx = extra.map(use);
+    const x = new Float32Array(order.length * this.rowSize);
+    order.forEach((item, i) =>
+      x.set(this.pool.subarray(item * this.rowSize, (item + 1) * this.rowSize), i * this.rowSize)
+    );
+    const input = tf.tensor(x, [order.length, ...this.rowShape], 'float32');
+    const emb = this.model.apply(input, { training: true }) as tf.Tensor2D;
+    const column = (c: number) =>
+      tf.gather(
+        emb,
+        tf.tensor1d(
+          idx.map(r => r[c]),
+          'int32'
+        )
+      ) as tf.Tensor2D;
+    const margin = this.opts.margin;
+    if (loss === 'triplet') {
+      return tripletLoss(column(0), column(1), column(2), margin ?? 0.2);
+    }
+    if (loss === 'cosine') {
+      return cosineSiameseLoss(
+        column(0),
+        column(1),
+        tf.tensor1d(
+          batch.map(r => r[2]),
+          'float32'
+        ),
+        margin ?? 0.5
+      );
+    }
+    // InfoNCE: mask candidates that are known positives of the anchor's query (or the query itself).
+    const candidates = [...batch.map(r => r[1]), ...extra];
+    const mask = new Float32Array(batch.length * candidates.length);
+    batch.forEach(([query], i) => {
+      const q = byQuery.get(query) as QueryLabels;
+      candidates.forEach((c, j) => {
+        mask[i * candidates.length + j] = j === i || !(q.pos.has(c) || c === query) ? 1 : 0;
+      });
+    });
+    const hard = extraIdx.length > 0 ? (tf.gather(emb, tf.tensor1d(extraIdx, 'int32')) as tf.Tensor2D) : undefined;
+    return multipleNegativesRankingLoss(column(0), column(1), {
+      hardNegatives: hard,
+      scale: this.opts.scale,
+      mask: tf.tensor2d(mask, [batch.length, candidates.length])
+    });
+  }
+}

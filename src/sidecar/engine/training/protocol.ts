@@ -1,0 +1,63 @@
+import type { BackendInfo, BackendName } from '../backend';
+import type { EngineErrorKind } from '../errors';
+import type { CnnEncoderOptions, HashedTextEncoderOptions, MlpEncoderOptions, TailorOptions } from '../models';
+import type { PairLabel, TrainerOptions, TrainProgress, TrainRoundResult } from './pairwiseTrainer';
+
+/** Messages between `TrainerClient` (main thread) and `trainerWorker` (worker thread). */
+
+export type ModelSpec =
+  | ({ kind: 'mlp' } & MlpEncoderOptions)
+  | ({ kind: 'cnn' } & CnnEncoderOptions)
+  | ({ kind: 'hashed-text' } & HashedTextEncoderOptions)
+  /** A TF.js layers model from a local model.json (optionally tailored). */
+  | { kind: 'file'; path: string; tailor?: TailorOptions };
+
+export interface InitParams {
+  backend?: { preferred?: 'auto' | BackendName; wasmDir?: string; patchMatMul?: boolean };
+  model: ModelSpec;
+  trainer?: TrainerOptions;
+  /** Featurized pool rows (transferred). */
+  pool?: Float32Array;
+}
+
+export interface InitResult {
+  backend: BackendInfo;
+  inputRowSize: number;
+  outputDim: number;
+  modelVersion: number;
+}
+
+export type WorkerRequest =
+  | { type: 'init'; id: number; params: InitParams }
+  | { type: 'setPool'; id: number; rows: Float32Array }
+  | { type: 'appendPool'; id: number; rows: Float32Array }
+  | { type: 'setLabels'; id: number; labels: PairLabel[] }
+  | { type: 'train'; id: number; epochs?: number; batchSize?: number; learningRate?: number }
+  | { type: 'embed'; id: number; rows: Float32Array; batchSize?: number }
+  | { type: 'embedPool'; id: number; start?: number; end?: number; batchSize?: number; chunkRows?: number }
+  | { type: 'save'; id: number; dir: string }
+  | { type: 'weights'; id: number }
+  | { type: 'cancel'; id: number; target: number }
+  | { type: 'dispose'; id: number };
+
+export interface WorkerErrorPayload {
+  name: string;
+  message: string;
+  kind?: EngineErrorKind;
+  details?: Record<string, unknown>;
+}
+
+export interface WeightsResult {
+  modelTopology: object;
+  weightSpecs: unknown[];
+  weightData: ArrayBuffer;
+  userDefinedMetadata?: object;
+}
+
+export type WorkerResponse =
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; error: WorkerErrorPayload }
+  | { type: 'progress'; id: number; progress: TrainProgress }
+  | { type: 'chunk'; id: number; start: number; vectors: Float32Array };
+
+export type { TrainRoundResult };

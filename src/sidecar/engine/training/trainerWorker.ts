@@ -1,0 +1,164 @@
+import { parentPort, MessagePort } from 'worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../backend';
+import { EngineError } from '../errors';
+import {
+  createCnnEncoder,
+  createHashedTextEncoder,
+  createMlpEncoder,
+  loadLayersModel,
+  modelArtifacts,
+  tailor
+} from '../models';
+import { PairwiseTrainer } from './pairwiseTrainer';
+import type { InitParams, InitResult, ModelSpec, WorkerRequest, WorkerResponse } from './protocol';
+
+/**
+ * Worker side of the trainer. Requests are handled strictly one at a time, in arrival order (a `cancel`
+ * is handled on arrival, so a long `train` can stop between steps). Entry point: this module, loaded in
+ * a `worker_threads` Worker (bundled as its own esbuild entry in production).
+ */
+
+async function buildModel(spec: ModelSpec): Promise<tf.LayersModel> {
+  switch (spec.kind) {
+    case 'mlp':
+      return createMlpEncoder(spec);
+    case 'cnn':
+      return createCnnEncoder(spec);
+    case 'hashed-text':
+      return createHashedTextEncoder(spec).model;
+    case 'file': {
+      const model = await loadLayersModel(spec.path);
+      return spec.tailor ? tailor(model, spec.tailor) : model;
+    }
+    default:
+      throw new EngineError('bad_config', `unknown model kind '${(spec as { kind: string }).kind}'`);
+  }
+}
+
+export class TrainerWorkerHost {
+  private trainer: PairwiseTrainer | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly cancelled = new Set<number>();
+
+  constructor(private readonly post: (msg: WorkerResponse, transfer?: ArrayBuffer[]) => void) {}
+
+  /** Enqueues a request (cancel is immediate). */
+  handle(msg: WorkerRequest): void {
+    if (msg.type === 'cancel') {
+      this.cancelled.add(msg.target);
+      this.post({ type: 'result', id: msg.id, value: true });
+      return;
+    }
+    this.queue = this.queue.then(() => this.run(msg));
+  }
+
+  private get t(): PairwiseTrainer {
+    if (!this.trainer) {
+      throw new EngineError('not_ready', 'the trainer worker has not been initialised (send init first)');
+    }
+    return this.trainer;
+  }
+
+  private async run(msg: Exclude<WorkerRequest, { type: 'cancel' }>): Promise<void> {
+    try {
+      const [value, transfer] = await this.dispatch(msg);
+      this.post({ type: 'result', id: msg.id, value }, transfer);
+    } catch (e) {
+      const err = e as Error & { kind?: EngineError['kind']; details?: Record<string, unknown> };
+      this.post({
+        type: 'error',
+        id: msg.id,
+        error: { name: err.name ?? 'Error', message: err.message ?? String(e), kind: err.kind, details: err.details }
+      });
+    } finally {
+      this.cancelled.delete(msg.id);
+    }
+  }
+
+  private async dispatch(msg: Exclude<WorkerRequest, { type: 'cancel' }>): Promise<[unknown, ArrayBuffer[]?]> {
+    switch (msg.type) {
+      case 'init':
+        return [await this.init(msg.params)];
+      case 'setPool':
+        this.t.setPool(msg.rows);
+        return [this.t.size];
+      case 'appendPool':
+        return [this.t.appendPool(msg.rows)];
+      case 'setLabels':
+        this.t.setLabels(msg.labels);
+        return [this.t.labelCount];
+      case 'train':
+        return [
+          await this.t.trainRound({
+            epochs: msg.epochs,
+            batchSize: msg.batchSize,
+            learningRate: msg.learningRate,
+            onProgress: progress => this.post({ type: 'progress', id: msg.id, progress }),
+            shouldStop: () => this.cancelled.has(msg.id)
+          })
+        ];
+      case 'embed': {
+        const vectors = this.t.embed(msg.rows, msg.batchSize);
+        return [vectors, [vectors.buffer as ArrayBuffer]];
+      }
+      case 'embedPool': {
+        await this.t.embedPool(msg, (start, vectors) =>
+          this.post({ type: 'chunk', id: msg.id, start, vectors }, [vectors.buffer as ArrayBuffer])
+        );
+        return [{ modelVersion: this.t.modelVersion }];
+      }
+      case 'save':
+        await this.t.save(msg.dir);
+        return [{ dir: msg.dir, modelVersion: this.t.modelVersion }];
+      case 'weights': {
+        const art = await modelArtifacts(this.t.model);
+        const weightData = art.weightData as ArrayBuffer;
+        return [
+          {
+            modelTopology: art.modelTopology,
+            weightSpecs: art.weightSpecs,
+            weightData,
+            userDefinedMetadata: art.userDefinedMetadata
+          },
+          [weightData]
+        ];
+      }
+      case 'dispose':
+        this.trainer?.dispose();
+        this.trainer = undefined;
+        return [true];
+      default:
+        throw new EngineError('bad_input', `unknown request type '${(msg as { type: string }).type}'`);
+    }
+  }
+
+  private async init(params: InitParams): Promise<InitResult> {
+    const backend = await initBackend(params.backend ?? {});
+    this.trainer?.dispose();
+    this.trainer = undefined;
+    const model = await buildModel(params.model);
+    const trainer = new PairwiseTrainer(model, params.trainer);
+    if (params.pool) {
+      trainer.setPool(params.pool);
+    }
+    this.trainer = trainer;
+    return {
+      backend,
+      inputRowSize: trainer.inputRowSize,
+      outputDim: trainer.outputDim,
+      modelVersion: trainer.modelVersion
+    };
+  }
+}
+
+/** Wires a host to a MessagePort (the worker's parentPort). */
+export function serveTrainer(port: MessagePort): TrainerWorkerHost {
+  const host = new TrainerWorkerHost((msg, transfer) => port.postMessage(msg, transfer ?? []));
+  port.on('message', (msg: WorkerRequest) => host.handle(msg));
+  return host;
+}
+
+if (parentPort) {
+  serveTrainer(parentPort);
+}
