@@ -29,12 +29,24 @@ export const Item = Type.Object({
   id: ItemId,
   /** Row position in the data the user passed. */
   index: Type.Integer({ minimum: 0 }),
-  text: Type.Optional(Type.String())
+  text: Type.Optional(Type.String()),
+  /** Image items: a small PNG thumbnail as a data: URL, rendered by the browser as is. */
+  image: Type.Optional(Type.String({ maxLength: 262144 }))
 });
 export type Item = Static<typeof Item>;
 
 export const Candidate = Type.Composite([Item, Type.Object({ score: Type.Number() })]);
 export type Candidate = Static<typeof Candidate>;
+
+/** How a question's query was picked: active learning's reasons, or a baseline order. */
+export const QueryStrategy = Type.Union([
+  Type.Literal('uncertain'),
+  Type.Literal('diverse'),
+  Type.Literal('random'),
+  Type.Literal('sequential'),
+  Type.Literal('repeat')
+]);
+export type QueryStrategy = Static<typeof QueryStrategy>;
 
 export const Question = Type.Object({
   id: QuestionId,
@@ -42,7 +54,9 @@ export const Question = Type.Object({
   query: Item,
   candidates: Type.Array(Candidate),
   /** Version of the model whose embeddings produced these candidates. */
-  modelVersion: Type.Integer({ minimum: 0 })
+  modelVersion: Type.Integer({ minimum: 0 }),
+  /** Why this query was chosen (protocol 1.1). */
+  strategy: Type.Optional(QueryStrategy)
 });
 export type Question = Static<typeof Question>;
 
@@ -59,19 +73,81 @@ export const Progress = Type.Object({
   /** Items expected in the pool (known once the first chunk arrives). */
   itemCount: Type.Integer({ minimum: 0 }),
   /** Items received and embedded so far. */
-  loadedItems: Type.Integer({ minimum: 0 })
+  loadedItems: Type.Integer({ minimum: 0 }),
+  // ---- protocol 1.1: training state
+  /** Answers committed to the store (all of `done` once durable storage is on). */
+  saved: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Questions answered since the last model update (the current round). */
+  roundDone: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Loss of the last training round, null before the first one. */
+  lastLoss: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  /** True while a training round or a re-embedding runs. */
+  training: Type.Optional(Type.Boolean()),
+  /** The TF.js backend the sidecar trains with: tensorflow, wasm or cpu. */
+  backend: Type.Optional(Type.String()),
+  /** Set when the user pressed Finish. */
+  finished: Type.Optional(Type.Boolean())
 });
 export type Progress = Static<typeof Progress>;
+
+/** Options a user may change while labeling (control panel, advanced settings). */
+export const TrainingOptions = Type.Object({
+  /** Train after every N answers. */
+  updateEvery: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+  epochs: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  learningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+  batchSize: Type.Optional(Type.Integer({ minimum: 2, maximum: 4096 })),
+  loss: Type.Optional(Type.Union([Type.Literal('triplet'), Type.Literal('infonce'), Type.Literal('cosine')])),
+  margin: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+  /** "active" (uncertainty + diversity + random share), or a baseline order. */
+  queryOrder: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('random'), Type.Literal('sequential')])),
+  /** Share of active-learning questions drawn uniformly at random, for unbiased evaluation. */
+  randomShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  /** Extra candidates mixed into each question: hard negatives (just below the top-K) and random ones. */
+  hardNegatives: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
+  randomNegatives: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
+  /** Ask labeled queries again (Finetuner's "keep same question"). */
+  keepSameQuestion: Type.Optional(Type.Boolean()),
+  questionsPerRound: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  /** Items considered as candidates (Finetuner's match pool); 0 = the whole pool. */
+  matchPoolSize: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Values stored for relevant/irrelevant candidates in exported labels. */
+  positiveLabel: Type.Optional(Type.Number()),
+  negativeLabel: Type.Optional(Type.Number()),
+  /** Where Save model writes, inside the allowed root. */
+  modelSavePath: Type.Optional(Type.String({ maxLength: 4096 }))
+});
+export type TrainingOptions = Static<typeof TrainingOptions>;
 
 export const SessionConfig = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
   task: Task,
-  /** Embedding model name; "hashed-ngram" is the built-in text embedding. */
+  /**
+   * Embedding model: "hashed-ngram" (fixed text embedding, no training), "text-mlp" (hashed
+   * n-grams + trainable MLP), "mlp" (vectors, flattened images), "cnn" (images), "file" (modelPath).
+   */
   model: Type.String({ minLength: 1, maxLength: 200 }),
   contentType: ContentType,
   /** Field of dict/table rows holding the content. */
   field: Type.Optional(Type.String({ maxLength: 200 })),
-  topK: Type.Integer({ minimum: 1, maximum: 50 })
+  topK: Type.Integer({ minimum: 1, maximum: 50 }),
+  // ---- protocol 1.1: model, training and query options; all optional, the sidecar fills defaults
+  ...TrainingOptions.properties,
+  /** Element shape of image ([height, width, channels]) and vector ([dim]) items. */
+  inputShape: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 65536 }), { minItems: 1, maxItems: 3 })),
+  /** A user's TF.js LayersModel (`model.json`), inside the sidecar's allowed root. */
+  modelPath: Type.Optional(Type.String({ maxLength: 4096 })),
+  /** Tailor a general model into an embedding model. */
+  tailor: Type.Optional(
+    Type.Object({
+      cutAtLayer: Type.Optional(Type.String({ maxLength: 200 })),
+      freeze: Type.Optional(Type.Boolean()),
+      outputDim: Type.Optional(Type.Integer({ minimum: 1, maximum: 8192 }))
+    })
+  ),
+  /** Embedding size of the built-in models. */
+  outputDim: Type.Optional(Type.Integer({ minimum: 1, maximum: 8192 })),
+  seed: Type.Optional(Type.Integer())
 });
 export type SessionConfig = Static<typeof SessionConfig>;
 
@@ -87,6 +163,34 @@ export const SessionInfo = Type.Composite([
   })
 ]);
 export type SessionInfo = Static<typeof SessionInfo>;
+
+/** One stored answer, as `session/labels` returns it. */
+export const AnswerRecord = Type.Object({
+  answerId: Type.String(),
+  questionId: QuestionId,
+  queryId: ItemId,
+  queryIndex: Type.Integer(),
+  candidateIds: Type.Array(ItemId),
+  relevantIds: Type.Array(ItemId),
+  ignored: Type.Boolean(),
+  modelVersion: Type.Integer(),
+  annotator: Type.String(),
+  /** ISO-8601 time the answer was committed. */
+  time: Type.String(),
+  undone: Type.Boolean()
+});
+export type AnswerRecord = Static<typeof AnswerRecord>;
+
+/** One model version, for the loss chart. */
+export const ModelVersionRecord = Type.Object({
+  version: Type.Integer({ minimum: 0 }),
+  loss: Type.Union([Type.Number(), Type.Null()]),
+  /** Answers the version was trained on. */
+  answers: Type.Integer({ minimum: 0 }),
+  time: Type.String(),
+  trainMs: Type.Number()
+});
+export type ModelVersionRecord = Static<typeof ModelVersionRecord>;
 
 export const Limits = Type.Object({
   maxTextMessageBytes: Type.Integer(),
@@ -201,7 +305,70 @@ export const Requests = {
     Type.Object({ sessionId: SessionId }),
     Type.Object({ progress: Progress, undoneQuestionId: Type.Union([QuestionId, Type.Null()]) })
   ),
-  closeSession: request('session/close', Type.Object({ sessionId: SessionId }), Empty)
+  closeSession: request('session/close', Type.Object({ sessionId: SessionId }), Empty),
+  // ---- protocol 1.1
+  /** Changes training/query options of a live session; returns the effective config. */
+  configure: request(
+    'session/configure',
+    Type.Composite([
+      Type.Object({ sessionId: SessionId, topK: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })) }),
+      TrainingOptions
+    ]),
+    SessionInfo
+  ),
+  /** Several questions at once (the panel's cards); each assigned to this connection. */
+  nextQuestions: request(
+    'question/nextBatch',
+    Type.Object({ sessionId: SessionId, count: Type.Integer({ minimum: 1, maximum: 20 }) }),
+    Type.Object({ questions: Type.Array(Question) })
+  ),
+  /** Resolves once the session's model reaches `version` (default: the next one) or training goes idle. */
+  waitForModel: request(
+    'model/wait',
+    Type.Object({
+      sessionId: SessionId,
+      version: Type.Optional(Type.Integer({ minimum: 0 })),
+      timeoutMs: Type.Integer({ minimum: 0, maximum: 3600000 })
+    }),
+    Type.Object({ progress: Progress, reached: Type.Boolean() })
+  ),
+  /**
+   * The latest model as TF.js layers artifacts: `modelJson` is model.json's text (topology,
+   * weightsManifest, Tunelab's featurizer metadata); the response is a binary message whose payload
+   * is the concatenated weights (weights.bin).
+   */
+  exportModel: request(
+    'model/export',
+    Type.Object({ sessionId: SessionId }),
+    Type.Object({ modelVersion: Type.Integer(), modelJson: Type.String() })
+  ),
+  /**
+   * Embeds items with the latest model. A binary request (payload: Arrow IPC with the same columns as
+   * `session/appendItems`); the binary response's payload is row-major float32 embeddings.
+   */
+  embed: request(
+    'model/embed',
+    Type.Object({ sessionId: SessionId, payload: Type.Uint8Array() }),
+    Type.Object({ modelVersion: Type.Integer(), rows: Type.Integer(), dim: Type.Integer() })
+  ),
+  /** Writes the latest model (TF.js layers format) to `path` (default: the session's modelSavePath). */
+  saveModel: request(
+    'model/save',
+    Type.Object({ sessionId: SessionId, path: Type.Optional(Type.String({ maxLength: 4096 })) }),
+    Type.Object({ modelVersion: Type.Integer(), path: Type.String(), files: Type.Array(Type.String()) })
+  ),
+  modelHistory: request(
+    'model/history',
+    Type.Object({ sessionId: SessionId }),
+    Type.Object({ versions: Type.Array(ModelVersionRecord) })
+  ),
+  labels: request(
+    'session/labels',
+    Type.Object({ sessionId: SessionId }),
+    Type.Object({ answers: Type.Array(AnswerRecord) })
+  ),
+  /** The user pressed Finish: `tunelab.fit(..., interactive=True)` returns. */
+  finish: request('session/finish', Type.Object({ sessionId: SessionId }), Type.Object({ progress: Progress }))
 } as const;
 
 /** Notifications sent by the sidecar. */
@@ -209,7 +376,9 @@ export const Notifications = {
   /** After every answer/undo/load step of a subscribed session. */
   progress: notification('session/progress', Type.Object({ sessionId: SessionId, progress: Progress })),
   /** To every connection whenever a session is created, closed or finishes loading. */
-  sessionsChanged: notification('sessions/changed', Type.Object({ sessions: Type.Array(SessionInfo) }))
+  sessionsChanged: notification('sessions/changed', Type.Object({ sessions: Type.Array(SessionInfo) })),
+  /** Protocol 1.1: a new model version is live (its embeddings are in the index). */
+  modelUpdated: notification('session/modelUpdated', Type.Object({ sessionId: SessionId, record: ModelVersionRecord }))
 } as const;
 
 export type RequestName = keyof typeof Requests;
