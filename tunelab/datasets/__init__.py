@@ -1,0 +1,24 @@
+"""Small real datasets bundled with Tunelab, so examples and demos run offline.
+
+``banking77_sample.csv`` is a class-balanced sample (20 texts for each of the 77 intents,
+drawn with a fixed seed) of the Banking77 training set by PolyAI (Casanueva et al., 2020,
+"Efficient Intent Detection with Dual Sentence Encoders"), licensed CC BY 4.0.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pandas as pd
+
+__all__ = ["load_banking77_sample"]
+
+
+def load_banking77_sample(n: int | None = None) -> pd.DataFrame:
+    """Return the bundled Banking77 sample as a DataFrame with ``text`` and ``category`` columns.
+
+    ``n`` keeps the first ``n`` rows (the file is already shuffled, so any prefix mixes intents).
+    """
+    with resources.files(__package__).joinpath("banking77_sample.csv").open("r", encoding="utf-8") as f:
+        frame = pd.read_csv(f)
+    return frame if n is None else frame.head(n).reset_index(drop=True)

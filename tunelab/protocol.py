@@ -1,0 +1,363 @@
+"""The Tunelab wire protocol, mirrored from ``src/protocol/*.ts`` for the kernel.
+
+See ``docs/protocol.md``. This module holds the constants (version, limits,
+error codes, method names), typed dataclasses for the messages the kernel
+reads, and the two byte codecs: socket frames ``[u8 kind][u32 BE len][body]``
+and binary messages ``[u32 BE N][N bytes JSON][payload]``.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+# ---------------------------------------------------------------- constants
+
+
+@dataclass(frozen=True)
+class ProtocolVersion:
+    """A protocol version; a different ``major`` is incompatible."""
+
+    major: int
+    minor: int
+
+    def to_json(self) -> dict[str, int]:
+        """The wire form ``{major, minor}``."""
+        return {"major": self.major, "minor": self.minor}
+
+
+PROTOCOL_VERSION = ProtocolVersion(major=1, minor=1)
+
+#: Path of the authenticated Jupyter websocket route, relative to the base URL.
+WEBSOCKET_ROUTE = "tunelab/ws"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits the sidecar enforces on every inbound message."""
+
+    max_text_message_bytes: int = 1024 * 1024
+    max_binary_message_bytes: int = 64 * 1024 * 1024
+    max_items_per_chunk: int = 50_000
+
+
+LIMITS = Limits()
+
+
+class ErrorCodes(enum.IntEnum):
+    """JSON-RPC error codes (-327xx/-326xx: JSON-RPC's own; -320xx: Tunelab's)."""
+
+    ParseError = -32700
+    InvalidRequest = -32600
+    MethodNotFound = -32601
+    InvalidParams = -32602
+    InternalError = -32603
+    NotAuthenticated = -32001
+    MessageTooLarge = -32002
+    ProtocolVersionMismatch = -32003
+    SessionNotFound = -32004
+    QuestionNotFound = -32005
+    BadData = -32006
+    NotReady = -32007
+
+
+class Methods:
+    """JSON-RPC method names of requests sent to the sidecar."""
+
+    HELLO = "tunelab/hello"
+    INITIALIZE = "tunelab/initialize"
+    PING = "tunelab/ping"
+    SESSION_CREATE = "session/create"
+    SESSION_APPEND_ITEMS = "session/appendItems"
+    SESSION_LIST = "session/list"
+    SESSION_GET = "session/get"
+    SESSION_SUBSCRIBE = "session/subscribe"
+    SESSION_UNSUBSCRIBE = "session/unsubscribe"
+    QUESTION_NEXT = "question/next"
+    QUESTION_ANSWER = "question/answer"
+    SESSION_UNDO = "session/undo"
+    SESSION_CLOSE = "session/close"
+
+
+class Notifications:
+    """JSON-RPC notification names sent by the sidecar."""
+
+    PROGRESS = "session/progress"
+    SESSIONS_CHANGED = "sessions/changed"
+
+
+# ---------------------------------------------------------------- messages
+
+#: An item's user-facing id: the ``id_field`` value, else its row position.
+ItemId = int | str
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item of the pool as shown to an annotator."""
+
+    id: ItemId
+    #: Row position in the data the user passed.
+    index: int
+    text: str | None = None
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Item:
+        """Builds an item from its wire form."""
+        return cls(id=obj["id"], index=int(obj["index"]), text=obj.get("text"))
+
+
+@dataclass(frozen=True)
+class Candidate(Item):
+    """A candidate match for a question's query, with its similarity score."""
+
+    score: float = 0.0
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Candidate:
+        """Builds a candidate from its wire form."""
+        return cls(id=obj["id"], index=int(obj["index"]), text=obj.get("text"), score=float(obj["score"]))
+
+
+@dataclass(frozen=True)
+class Question:
+    """A query item plus its nearest candidates; answer by naming the relevant ones."""
+
+    id: str
+    session_id: str
+    query: Item
+    candidates: tuple[Candidate, ...]
+    #: Version of the model whose embeddings produced these candidates.
+    model_version: int
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Question:
+        """Builds a question from its wire form."""
+        return cls(
+            id=obj["id"],
+            session_id=obj["sessionId"],
+            query=Item.from_json(obj["query"]),
+            candidates=tuple(Candidate.from_json(c) for c in obj["candidates"]),
+            model_version=int(obj["modelVersion"]),
+        )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Counters of a labeling session."""
+
+    #: Answered questions (not undone), ignored ones included.
+    done: int
+    #: Candidates marked relevant.
+    positive: int
+    #: Candidates left unselected in an answered question.
+    negative: int
+    #: Questions answered with ignore/skip.
+    ignored: int
+    model_version: int
+    #: Items expected in the pool.
+    item_count: int
+    #: Items received and embedded so far.
+    loaded_items: int
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Progress:
+        """Builds progress counters from their wire form."""
+        return cls(
+            done=int(obj["done"]),
+            positive=int(obj["positive"]),
+            negative=int(obj["negative"]),
+            ignored=int(obj["ignored"]),
+            model_version=int(obj["modelVersion"]),
+            item_count=int(obj["itemCount"]),
+            loaded_items=int(obj["loadedItems"]),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Progress(done={self.done}, positive={self.positive}, negative={self.negative}, "
+            f"ignored={self.ignored}, model_version={self.model_version}, "
+            f"loaded={self.loaded_items}/{self.item_count})"
+        )
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """What ``session/create`` needs to know about a session."""
+
+    name: str
+    task: str = "similarity"
+    model: str = "hashed-ngram"
+    content_type: str = "text"
+    field: str | None = None
+    top_k: int = 9
+
+    def to_json(self) -> dict[str, Any]:
+        """The wire form (camelCase, optional ``field`` left out when unset)."""
+        out: dict[str, Any] = {
+            "name": self.name,
+            "task": self.task,
+            "model": self.model,
+            "contentType": self.content_type,
+            "topK": self.top_k,
+        }
+        if self.field is not None:
+            out["field"] = self.field
+        return out
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> SessionConfig:
+        """Builds a config from its wire form."""
+        return cls(
+            name=obj["name"],
+            task=obj["task"],
+            model=obj["model"],
+            content_type=obj["contentType"],
+            field=obj.get("field"),
+            top_k=int(obj["topK"]),
+        )
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A session as the sidecar describes it."""
+
+    id: str
+    config: SessionConfig
+    #: ISO-8601 creation time.
+    created_at: str
+    #: True until the chunk flagged ``isLast`` has arrived.
+    loading: bool
+    progress: Progress
+
+    @property
+    def name(self) -> str:
+        """The session's name (unique among live sessions)."""
+        return self.config.name
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> SessionInfo:
+        """Builds session info from its wire form."""
+        return cls(
+            id=obj["id"],
+            config=SessionConfig.from_json(obj),
+            created_at=obj["createdAt"],
+            loading=bool(obj["loading"]),
+            progress=Progress.from_json(obj["progress"]),
+        )
+
+
+# ---------------------------------------------------------------- byte codecs
+
+
+class FrameKind(enum.IntEnum):
+    """Kind byte of a socket frame."""
+
+    TEXT = 1
+    BINARY = 2
+
+
+FRAME_HEADER = struct.Struct(">BI")
+_U32 = struct.Struct(">I")
+
+
+class FrameError(ValueError):
+    """A socket frame or binary message that cannot be decoded."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One socket frame: a text message (UTF-8 JSON) or a binary message."""
+
+    kind: FrameKind
+    body: bytes
+
+
+def encode_frame(kind: FrameKind | int, body: bytes) -> bytes:
+    """Encodes one socket frame ``[u8 kind][u32 BE len][body]``."""
+    return FRAME_HEADER.pack(int(kind), len(body)) + body
+
+
+@dataclass
+class FrameDecoder:
+    """Incremental decoder: feed it bytes from a stream, get whole frames back.
+
+    ``max_body`` guards against a corrupt length making us buffer without end.
+    """
+
+    max_body: int = LIMITS.max_binary_message_bytes + 1024 * 1024
+    _buffer: bytearray = field(default_factory=bytearray)
+
+    def feed(self, data: bytes) -> Iterator[Frame]:
+        """Adds ``data`` and yields every frame completed by it."""
+        self._buffer += data
+        while len(self._buffer) >= FRAME_HEADER.size:
+            kind, length = FRAME_HEADER.unpack_from(self._buffer)
+            if kind not in (FrameKind.TEXT, FrameKind.BINARY):
+                raise FrameError(f"unknown frame kind {kind}")
+            if length > self.max_body:
+                raise FrameError(f"frame of {length} bytes exceeds the {self.max_body}-byte limit")
+            end = FRAME_HEADER.size + length
+            if len(self._buffer) < end:
+                return
+            body = bytes(self._buffer[FRAME_HEADER.size : end])
+            del self._buffer[:end]
+            yield Frame(FrameKind(kind), body)
+
+
+def encode_binary_message(message: dict[str, Any], payload: bytes) -> bytes:
+    """Encodes a JSON-RPC message plus a raw payload into one binary message."""
+    header = json.dumps(message, separators=(",", ":")).encode("utf-8")
+    return _U32.pack(len(header)) + header + payload
+
+
+def decode_binary_message(data: bytes) -> tuple[dict[str, Any], bytes]:
+    """Decodes a binary message into ``(message, payload)``; raises ``FrameError``."""
+    if len(data) < _U32.size:
+        raise FrameError(f"binary message of {len(data)} bytes is shorter than its 4-byte header length")
+    (header_length,) = _U32.unpack_from(data)
+    if header_length > len(data) - _U32.size:
+        raise FrameError(
+            f"binary message declares a {header_length}-byte JSON header "
+            f"but only {len(data) - _U32.size} bytes follow"
+        )
+    try:
+        message = json.loads(data[_U32.size : _U32.size + header_length].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise FrameError(f"binary message header is not UTF-8 JSON: {err}") from err
+    return message, data[_U32.size + header_length :]
+
+
+def encode_message(message: dict[str, Any], payload: bytes | None = None) -> Frame:
+    """Encodes a JSON-RPC message as a text frame, or a binary frame when it has a payload."""
+    if payload is None:
+        return Frame(FrameKind.TEXT, json.dumps(message, separators=(",", ":")).encode("utf-8"))
+    return Frame(FrameKind.BINARY, encode_binary_message(message, payload))
+
+
+def decode_message(frame: Frame) -> dict[str, Any]:
+    """Decodes a frame into a JSON-RPC message, attaching a binary payload.
+
+    The payload goes to ``params.payload`` (requests, notifications) or
+    ``result.payload`` (responses), as in ``src/protocol/frames.ts``.
+    """
+    if frame.kind == FrameKind.TEXT:
+        try:
+            message = json.loads(frame.body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise FrameError(f"text message is not UTF-8 JSON: {err}") from err
+        if not isinstance(message, dict):
+            raise FrameError("text message is not a JSON object")
+        return message
+    message, payload = decode_binary_message(frame.body)
+    if not isinstance(message, dict):
+        raise FrameError("binary message header is not a JSON object")
+    slot = "params" if "method" in message else "result"
+    target = message.get(slot)
+    if isinstance(target, dict):
+        target["payload"] = payload
+    return message
