@@ -1,0 +1,100 @@
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { LabelerTracker, DEFAULT_LABELER_SETTINGS } from '../labeler/labelerTracker';
+import { installLabelerKeyboard } from '../labeler/labelerKeyboard';
+import { CommandIDs, ILabelerActions, ILabelerSettings, ILabelerTracker, SIDEBAR_ID } from '../tokens';
+
+/** Most candidates a panel can show: keys 1–9 and 0. */
+
+/**
+ * Registers the labeler commands (shortcuts in schema/plugin.json, whose id
+ * this plugin's id must match), reads the settings and tracks the panels.
+ */
+export const commandsPlugin: JupyterFrontEndPlugin<ILabelerTracker> = {
+  id: 'tunelab:plugin',
+  description: 'Tunelab commands, keyboard shortcuts and settings.',
+  autoStart: true,
+  provides: ILabelerTracker,
+  optional: [ISettingRegistry, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    settingRegistry: ISettingRegistry | null,
+    palette: ICommandPalette | null
+  ): ILabelerTracker => {
+    const tracker = new LabelerTracker();
+    const { commands } = app;
+    const onActive = (label: string, act: (panel: ILabelerActions) => void) => ({
+      label,
+      isEnabled: () => tracker.active !== null,
+      execute: () => {
+        if (tracker.active) {
+          act(tracker.active);
+        }
+      }
+    });
+
+    commands.addCommand(
+      CommandIDs.submit,
+      onActive('Submit Answer', panel => panel.submit())
+    );
+    commands.addCommand(
+      CommandIDs.skip,
+      onActive('Skip Question', panel => panel.skip())
+    );
+    commands.addCommand(
+      CommandIDs.undo,
+      onActive('Undo Last Answer', panel => panel.undo())
+    );
+    commands.addCommand(
+      CommandIDs.invert,
+      onActive('Invert Selection', panel => panel.invert())
+    );
+    commands.addCommand(CommandIDs.toggleCandidate, {
+      label: args => (typeof args.index === 'number' ? `Toggle Candidate ${args.index + 1}` : 'Toggle Candidate'),
+      isEnabled: () => tracker.active !== null,
+      execute: args => {
+        if (tracker.active && typeof args.index === 'number') {
+          tracker.active.toggle(args.index);
+        }
+      },
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: { index: { type: 'integer', minimum: 0, description: 'Candidate position, 0-based' } },
+          required: ['index']
+        }
+      }
+    });
+    tracker.activeChanged.connect(() => commands.notifyCommandChanged());
+
+    commands.addCommand(CommandIDs.openSidebar, {
+      label: 'Open Tunelab Sidebar',
+      caption: 'Show the live Tunelab labeling sessions',
+      execute: () => app.shell.activateById(SIDEBAR_ID)
+    });
+    palette?.addItem({ command: CommandIDs.openSidebar, category: 'Tunelab' });
+
+    installLabelerKeyboard(commands, tracker);
+
+    if (settingRegistry) {
+      settingRegistry
+        .load(commandsPlugin.id)
+        .then(settings => {
+          const apply = (): void => {
+            tracker.settings = readSettings(settings.composite);
+          };
+          apply();
+          settings.changed.connect(apply);
+        })
+        .catch(reason => console.error('Tunelab: cannot load the settings', reason));
+    }
+    return tracker;
+  }
+};
+
+/** The settings in force. */
+function readSettings(composite: ISettingRegistry.ISettings['composite']): ILabelerSettings {
+  const autoFocus = typeof composite.autoFocus === 'boolean' ? composite.autoFocus : DEFAULT_LABELER_SETTINGS.autoFocus;
+  return { autoFocus };
+}

@@ -1,0 +1,25 @@
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { SidePanel } from '@jupyterlab/ui-components';
+import { tunelabIcon } from '../icons';
+import { ISidecarConnection, SIDEBAR_ID } from '../tokens';
+import { SessionsModel } from './sessionsModel';
+import { SessionsSidebarBody } from './sessionsSidebar';
+
+/** The right-hand sidebar listing the live sessions and their progress. */
+export const sidebarPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'tunelab:sidebar',
+  description: 'A sidebar with the live Tunelab sessions and the sidecar connection status.',
+  autoStart: true,
+  requires: [ISidecarConnection],
+  activate: (app: JupyterFrontEnd, connection: ISidecarConnection): void => {
+    const model = new SessionsModel(connection);
+    const panel = new SidePanel();
+    panel.id = SIDEBAR_ID;
+    panel.title.icon = tunelabIcon;
+    panel.title.caption = 'Tunelab sessions';
+    panel.addClass('tl-Sidebar');
+    panel.addWidget(new SessionsSidebarBody(model, connection));
+    panel.disposed.connect(() => model.dispose());
+    app.shell.add(panel, 'right', { rank: 1000 });
+  }
+};
