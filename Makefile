@@ -31,12 +31,15 @@ $(STAMPS)/system:
 	@touch $@
 
 # ------------------------------------------------------------------ node dependencies
+# `npm install` (not `npm ci`) against the committed lock: the registries these machines reach lack
+# Rspack's macOS/Windows binaries, so their optional entries cannot be in the lock, and `npm ci`
+# refuses any lock that misses an optional dependency. Versions still come from package-lock.json.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci $(NPM_FLAGS)
+	npm install $(NPM_FLAGS)
 	@touch $@
 
 ui-tests/node_modules/.package-lock.json: ui-tests/package.json ui-tests/package-lock.json
-	cd ui-tests && npm ci $(NPM_FLAGS)
+	cd ui-tests && npm install $(NPM_FLAGS)
 	@touch $@
 
 # ------------------------------------------------------------------ python virtualenv
