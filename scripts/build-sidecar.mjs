@@ -1,17 +1,16 @@
-// Bundles the Node sidecar into one self-contained file shipped inside the
-// Python wheel: tunelab/sidecar_dist/sidecar.js runs with plain `node`, no node_modules.
+// Bundles the Node sidecar into self-contained files shipped inside the Python wheel:
+// tunelab/sidecar_dist/sidecar.js (runs with plain `node`, no node_modules), the trainer worker
+// thread trainer-worker.js, and the TF.js wasm binaries both look for next to them.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const outfile = join(root, 'tunelab', 'sidecar_dist', 'sidecar.js');
+const outdir = join(root, 'tunelab', 'sidecar_dist');
 
-await build({
-  entryPoints: [join(root, 'src', 'sidecar', 'main.ts')],
-  outfile,
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -22,5 +21,17 @@ await build({
   legalComments: 'eof',
   define: { __TUNELAB_SIDECAR_VERSION__: JSON.stringify(version) },
   logLevel: 'warning'
+};
+
+await build({ ...common, entryPoints: [join(root, 'src', 'sidecar', 'main.ts')], outfile: join(outdir, 'sidecar.js') });
+await build({
+  ...common,
+  entryPoints: [join(root, 'src', 'sidecar', 'engine', 'training', 'trainerWorker.ts')],
+  outfile: join(outdir, 'trainer-worker.js')
 });
-console.log(`built ${outfile} (sidecar ${version})`);
+const wasmDir = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
+const wasmFiles = readdirSync(wasmDir).filter(name => name.endsWith('.wasm'));
+for (const name of wasmFiles) {
+  copyFileSync(join(wasmDir, name), join(outdir, name));
+}
+console.log(`built ${outdir}: sidecar.js, trainer-worker.js, ${wasmFiles.join(', ')} (sidecar ${version})`);

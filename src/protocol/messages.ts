@@ -35,7 +35,14 @@ export const Item = Type.Object({
 });
 export type Item = Static<typeof Item>;
 
-export const Candidate = Type.Composite([Item, Type.Object({ score: Type.Number() })]);
+export const Candidate = Type.Composite([
+  Item,
+  Type.Object({
+    score: Type.Number(),
+    /** Protocol 1.1: set on extra candidates appended after the top-K (hard: next-ranked; random: uniform). */
+    extra: Type.Optional(Type.Union([Type.Literal('hard'), Type.Literal('random')]))
+  })
+]);
 export type Candidate = Static<typeof Candidate>;
 
 /** How a question's query was picked: active learning's reasons, or a baseline order. */

@@ -7,7 +7,9 @@ import { validate } from '../protocol/validate';
 export const SidecarConfigSchema = Type.Object({
   secret: Type.String({ minLength: 32, maxLength: 256 }),
   transport: Type.Union([Type.Literal('unix'), Type.Literal('tcp')]),
-  socketDir: Type.Optional(Type.String({ minLength: 1 }))
+  socketDir: Type.Optional(Type.String({ minLength: 1 })),
+  /** Model paths (modelPath, model/save) must resolve inside it; default: the process cwd. */
+  rootDir: Type.Optional(Type.String({ minLength: 1 }))
 });
 export type SidecarConfig = Static<typeof SidecarConfigSchema>;
 
@@ -39,6 +41,9 @@ export function parseConfig(line: string): { config: SidecarConfig; target: List
     throw new ConfigError(`invalid config line on stdin: ${checked.error.path}: ${checked.error.message}`);
   }
   const config = checked.value;
+  if (config.rootDir !== undefined) {
+    checkRootDir(config.rootDir);
+  }
   if (config.transport === 'tcp') {
     return { config, target: { transport: 'tcp', host: '127.0.0.1' } };
   }
@@ -73,4 +78,19 @@ function checkSocketDir(socketDir: string | undefined): string {
     throw new ConfigError(`socket path ${path} is longer than ${MAX_UNIX_SOCKET_PATH_BYTES} bytes`);
   }
   return path;
+}
+
+function checkRootDir(rootDir: string): void {
+  if (!isAbsolute(rootDir)) {
+    throw new ConfigError(`rootDir must be an absolute path, got ${JSON.stringify(rootDir)}`);
+  }
+  let stats;
+  try {
+    stats = statSync(rootDir);
+  } catch {
+    throw new ConfigError(`rootDir ${rootDir} does not exist`);
+  }
+  if (!stats.isDirectory()) {
+    throw new ConfigError(`rootDir ${rootDir} is not a directory`);
+  }
 }

@@ -28,7 +28,11 @@ async function main(): Promise<void> {
 
   let server: RunningSidecarServer;
   try {
-    server = await startSidecarServer({ target: parsed.target, secret: parsed.config.secret });
+    server = await startSidecarServer({
+      target: parsed.target,
+      secret: parsed.config.secret,
+      rootDir: parsed.config.rootDir
+    });
   } catch (err) {
     log('error', `cannot listen: ${describeError(err)}`);
     process.exit(1);

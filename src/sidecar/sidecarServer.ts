@@ -7,6 +7,7 @@ import { ClientConnection } from './rpc/clientConnection';
 import { ConnectionHub } from './rpc/connectionHub';
 import { Handshake } from './rpc/handshake';
 import { registerHandlers } from './rpc/handlers';
+import { AllowedRoot } from './data/allowedRoot';
 import { InMemoryLabelStore, LabelStore } from './sessions/labelStore';
 import { SessionManager } from './sessions/sessionManager';
 
@@ -19,6 +20,8 @@ export interface SidecarServerOptions {
   target: ListenTarget;
   secret: string;
   store?: LabelStore;
+  /** Allowed root for model paths (default: the process cwd). */
+  rootDir?: string;
   helloTimeoutMs?: number;
 }
 
@@ -30,10 +33,16 @@ export interface RunningSidecarServer {
 /** Listens on the configured socket and serves the protocol to every connection. */
 export async function startSidecarServer(options: SidecarServerOptions): Promise<RunningSidecarServer> {
   const hub = new ConnectionHub();
-  const sessions = new SessionManager(options.store ?? new InMemoryLabelStore(), {
-    progressChanged: (sessionId, progress) => hub.notifyProgress(sessionId, progress),
-    sessionsChanged: list => hub.notifySessionsChanged(list)
-  });
+  const root = new AllowedRoot(options.rootDir);
+  const sessions = new SessionManager(
+    options.store ?? new InMemoryLabelStore(),
+    {
+      progressChanged: (sessionId, progress) => hub.notifyProgress(sessionId, progress),
+      sessionsChanged: list => hub.notifySessionsChanged(list),
+      modelUpdated: (sessionId, record) => hub.notifyModelUpdated(sessionId, record)
+    },
+    { root }
+  );
   const secretDigest = Handshake.digest(options.secret);
   const limits = { maxTextBytes: LIMITS.maxTextMessageBytes, maxBinaryBytes: LIMITS.maxBinaryMessageBytes };
 
@@ -44,7 +53,7 @@ export async function startSidecarServer(options: SidecarServerOptions): Promise
         limits,
         helloTimeoutMs: options.helloTimeoutMs ?? 10_000
       });
-      registerHandlers(client, { sessions, hub });
+      registerHandlers(client, { sessions, hub, root });
       hub.add(client);
       client.onClose(() => log('debug', `${client.id}: closed`));
       client.start();
@@ -66,6 +75,7 @@ export async function startSidecarServer(options: SidecarServerOptions): Promise
       }
       closed = true;
       hub.closeAll();
+      sessions.closeAll();
       await new Promise<void>(resolve => server.close(() => resolve()));
       if (options.target.transport === 'unix') {
         removeSocketFile(options.target.path);

@@ -1,4 +1,4 @@
-import type { Progress, SessionInfo } from '../../protocol/messages';
+import type { ModelVersionRecord, Progress, SessionInfo } from '../../protocol/messages';
 import { ClientConnection } from './clientConnection';
 
 /**
@@ -39,6 +39,11 @@ export class ConnectionHub {
   notifyProgress(sessionId: string, progress: Progress): void {
     const targets = [...(this.subscribers.get(sessionId) ?? [])];
     setImmediate(() => targets.forEach(client => client.notify('progress', { sessionId, progress })));
+  }
+
+  notifyModelUpdated(sessionId: string, record: ModelVersionRecord): void {
+    const targets = [...(this.subscribers.get(sessionId) ?? [])];
+    setImmediate(() => targets.forEach(client => client.notify('modelUpdated', { sessionId, record })));
   }
 
   /** Also forgets subscriptions to sessions that no longer exist. */

@@ -1,6 +1,8 @@
 import { LIMITS } from '../../protocol/limits';
 import { PROTOCOL_VERSION } from '../../protocol/version';
-import { invalidRequest, protocolVersionMismatch } from '../errors';
+import { AllowedRoot } from '../data/allowedRoot';
+import { invalidParams, invalidRequest, protocolVersionMismatch } from '../errors';
+import { writeArtifacts } from '../models/modelArtifacts';
 import { SessionManager } from '../sessions/sessionManager';
 import { SIDECAR_VERSION } from '../version';
 import { ClientConnection } from './clientConnection';
@@ -9,10 +11,19 @@ import { ConnectionHub } from './connectionHub';
 export interface HandlerContext {
   sessions: SessionManager;
   hub: ConnectionHub;
+  /** Where model/save may write. */
+  root?: AllowedRoot;
+}
+
+/** A result whose `payload` the writer sends as the binary part of the response. */
+function withPayload<T extends object>(result: T, bytes: Uint8Array): T {
+  return { ...result, payload: bytes };
 }
 
 /** The protocol's methods (docs/protocol.md, "Methods") on one client connection. */
-export function registerHandlers(client: ClientConnection, { sessions, hub }: HandlerContext): void {
+export function registerHandlers(client: ClientConnection, { sessions, hub, root }: HandlerContext): void {
+  const allowedRoot = root ?? new AllowedRoot();
+
   client.handle('hello', () => {
     if (!client.takeHello()) {
       throw invalidRequest('tunelab/hello was already done on this connection', 'already_authenticated');
@@ -37,9 +48,14 @@ export function registerHandlers(client: ClientConnection, { sessions, hub }: Ha
 
   client.handle('ping', () => ({ time: Date.now() }));
 
-  client.handle('createSession', config => sessions.create(config).info());
+  client.handle('createSession', async config => (await sessions.createReady(config)).info());
 
-  client.handle('appendItems', ({ sessionId, ...chunk }) => sessions.get(sessionId).appendItems(chunk));
+  client.handle('appendItems', async ({ sessionId, ...chunk }) => {
+    const session = sessions.get(sessionId);
+    session.appendItems(chunk);
+    await session.settled();
+    return session.loadState();
+  });
 
   client.handle('listSessions', () => ({ sessions: sessions.list() }));
 
@@ -58,6 +74,10 @@ export function registerHandlers(client: ClientConnection, { sessions, hub }: Ha
 
   client.handle('nextQuestion', ({ sessionId }) => ({ question: sessions.get(sessionId).nextQuestion(client.id) }));
 
+  client.handle('nextQuestions', ({ sessionId, count }) => ({
+    questions: sessions.get(sessionId).nextQuestions(client.id, count)
+  }));
+
   client.handle('answer', ({ sessionId, ...answer }) => sessions.get(sessionId).answer(client.id, answer));
 
   client.handle('undo', ({ sessionId }) => sessions.get(sessionId).undo(client.id));
@@ -66,6 +86,40 @@ export function registerHandlers(client: ClientConnection, { sessions, hub }: Ha
     sessions.close(sessionId);
     return {};
   });
+
+  client.handle('configure', ({ sessionId, ...options }) => sessions.get(sessionId).configure(options));
+
+  client.handle('waitForModel', ({ sessionId, version, timeoutMs }) =>
+    sessions.get(sessionId).waitForModel(version, timeoutMs)
+  );
+
+  client.handle('exportModel', async ({ sessionId }) => {
+    const exported = await sessions.get(sessionId).exportModel();
+    return withPayload({ modelVersion: exported.modelVersion, modelJson: exported.modelJson }, exported.weights);
+  });
+
+  client.handle('embed', async ({ sessionId, payload }) => {
+    const { vectors, ...result } = await sessions.get(sessionId).embed(payload);
+    return withPayload(result, new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength));
+  });
+
+  client.handle('saveModel', async ({ sessionId, path }) => {
+    const session = sessions.get(sessionId);
+    const target = path ?? session.config.modelSavePath;
+    if (target === undefined) {
+      throw invalidParams('/path', 'no path given and the session has no modelSavePath');
+    }
+    const dir = allowedRoot.resolve(target, path === undefined ? '/modelSavePath' : '/path');
+    const exported = await session.exportModel();
+    const files = await writeArtifacts(dir, exported);
+    return { modelVersion: exported.modelVersion, path: dir, files };
+  });
+
+  client.handle('modelHistory', ({ sessionId }) => ({ versions: sessions.get(sessionId).history() }));
+
+  client.handle('labels', ({ sessionId }) => ({ answers: sessions.get(sessionId).labels() }));
+
+  client.handle('finish', ({ sessionId }) => ({ progress: sessions.get(sessionId).finish() }));
 
   client.onClose(() => sessions.releaseHolder(client.id));
 }

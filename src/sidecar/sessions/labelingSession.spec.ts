@@ -11,7 +11,9 @@ const CONFIG: SessionConfig = {
   task: 'similarity',
   model: 'hashed-ngram',
   contentType: 'text',
-  topK: 3
+  topK: 3,
+  // These specs check assignment semantics, so dataset order; query choice has its own specs.
+  queryOrder: 'sequential'
 };
 
 const TEXTS = [
@@ -81,15 +83,19 @@ describe('SessionManager', () => {
     expect(listEvents.map(list => list.length)).toEqual([1, 0, 1]);
   });
 
-  it('refuses unknown models and content types naming the field', () => {
+  it('refuses unknown models, mismatched content types and missing shapes naming the field', () => {
     const { manager } = setup();
-    expect(errorOf(() => manager.create({ ...CONFIG, name: 'x', model: 'mlp' })).data).toEqual({
+    expect(errorOf(() => manager.create({ ...CONFIG, name: 'x', model: 'nope' })).data).toEqual({
       kind: 'invalid_params',
       path: '/model'
     });
     expect(errorOf(() => manager.create({ ...CONFIG, name: 'y', contentType: 'image' })).data.path).toBe(
       '/contentType'
     );
+    expect(errorOf(() => manager.create({ ...CONFIG, name: 'z', model: 'mlp', contentType: 'vector' })).data.path).toBe(
+      '/inputShape'
+    );
+    expect(manager.list()).toHaveLength(1);
   });
 });
 
@@ -221,7 +227,20 @@ describe('LabelingSession answers', () => {
     const result = answer(session, 'c1', question?.id ?? '', 'a1', relevant);
     expect(result).toEqual({
       duplicate: false,
-      progress: { done: 1, positive: 1, negative: 2, ignored: 0, modelVersion: 0, itemCount: 6, loadedItems: 6 }
+      progress: {
+        done: 1,
+        positive: 1,
+        negative: 2,
+        ignored: 0,
+        modelVersion: 0,
+        itemCount: 6,
+        loadedItems: 6,
+        saved: 1,
+        roundDone: 0,
+        lastLoss: null,
+        training: false,
+        finished: false
+      }
     });
     expect(store.answers).toEqual([expect.objectContaining({ answerId: 'a1', relevantIds: relevant, undone: false })]);
     expect(progressEvents.at(-1)).toEqual(result.progress);

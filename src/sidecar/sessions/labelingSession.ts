@@ -1,22 +1,39 @@
 import { randomUUID } from 'node:crypto';
 import { LIMITS } from '../../protocol/limits';
 import type {
-  Candidate,
+  AnswerRecord as AnswerRecordMessage,
   ItemId,
+  ModelVersionRecord,
   ParamsOf,
   Progress,
   Question,
+  QueryStrategy,
   ResultOf,
   SessionConfig,
   SessionInfo
 } from '../../protocol/messages';
-import { TextItem, decodeTextItems } from '../data/arrowItems';
-import { TextEmbedder } from '../embedding/textEmbedder';
-import { badData, invalidParams, questionNotFound } from '../errors';
+import { AllowedRoot } from '../data/allowedRoot';
+import { decodePoolChunk } from '../data/poolChunk';
+import { HashedNgramEmbedder } from '../embedding/hashedNgram';
+import type { PairLabel } from '../engine/training';
+import { SidecarError, invalidParams, questionNotFound } from '../errors';
 import { EmbeddingMatrix } from '../index/embeddingMatrix';
-import { exactTopK } from '../index/exactKnn';
+import { describeError, log } from '../log';
+import { fromEngineError } from '../models/engineErrors';
+import { featurize } from '../models/featurize';
+import { ModelPlan, planModel } from '../models/modelPlan';
+import { exportArtifacts } from '../models/modelArtifacts';
+import { ModelWorker } from '../training/modelWorker';
+import { TrainingLoop } from '../training/trainingLoop';
+import { LabeledSimilarity } from './activeScoring';
+import { ItemPool, idKey } from './itemPool';
 import { LabelStore } from './labelStore';
+import { PrefetchQueue } from './prefetchQueue';
+import { BuiltQuestion, buildQuestion } from './questionBuilder';
 import { QueryQueue } from './queryQueue';
+import { Pick, QuerySelector } from './querySelector';
+import { EffectiveConfig, PREFETCH_DEPTH, withDefaults } from './sessionOptions';
+import { Rng } from '../engine/training/random';
 
 /** Who holds questions: one id per client connection. */
 export type HolderId = string;
@@ -25,75 +42,144 @@ export type HolderId = string;
 export interface SessionListener {
   progressChanged(session: LabelingSession): void;
   loadingFinished(session: LabelingSession): void;
+  modelUpdated?(session: LabelingSession, record: ModelVersionRecord): void;
+}
+
+export interface SessionDeps {
+  store: LabelStore;
+  listener: SessionListener;
+  root: AllowedRoot;
 }
 
 type QuestionStatus = 'open' | 'answered' | 'undone' | 'superseded';
 
-interface QuestionRecord {
-  question: Question;
-  queryRow: number;
+interface QuestionRecord extends BuiltQuestion {
   status: QuestionStatus;
 }
 
-interface AnswerRecord {
+interface AnswerEntry {
   answerId: string;
   record: QuestionRecord;
+  relevantRows: Set<number>;
+  relevantIds: ItemId[];
   positive: number;
   negative: number;
   ignored: number;
+  annotator: string;
+  time: string;
+  undone: boolean;
 }
 
 /** Questions need a query and at least one other item to compare it with. */
 const MIN_ITEMS_FOR_QUESTIONS = 2;
+/** Labeled pairs the relevance threshold is fitted on (the most recent answers). */
+const MAX_THRESHOLD_ANSWERS = 500;
 
 /**
- * One labeling session: its pool (items and their embeddings), the questions
- * handed out, and the answers. Everything a client can do to a session goes
- * through here; the manager only finds sessions by id or name.
+ * One labeling session: its pool (items, embeddings), its model (fixed, or trained in a worker thread),
+ * the questions handed out and the answers. Everything a client does to a session goes through here.
  */
 export class LabelingSession {
   readonly id = randomUUID();
   readonly createdAt = new Date().toISOString();
+  readonly config: EffectiveConfig;
+  /** Resolves once the model is ready (trainable models start a worker); rejects with a SidecarError. */
+  readonly ready: Promise<void>;
 
-  private readonly items: TextItem[] = [];
-  private readonly rowById = new Map<string, number>();
-  private readonly vectors: EmbeddingMatrix;
+  private readonly plan: ModelPlan;
+  private readonly pool: ItemPool;
+  private vectors: EmbeddingMatrix;
   private readonly queue = new QueryQueue();
+  private readonly rng: Rng;
+  private readonly selector: QuerySelector;
+  private readonly prefetch: PrefetchQueue;
+  private readonly fixedEmbedder?: HashedNgramEmbedder;
+  private worker?: ModelWorker;
+  private loop?: TrainingLoop;
+  private loadChain: Promise<void> = Promise.resolve();
 
   private expectedItems = 0;
   private nextChunkIndex = 0;
   private loading = true;
+  private finished = false;
+  private closed = false;
 
   private readonly questions = new Map<string, QuestionRecord>();
-  /** The latest question built for each query row. */
   private readonly questionByRow = new Map<number, QuestionRecord>();
-  /** The question each connection holds, so `question/next` is idempotent until it is answered. */
-  private readonly held = new Map<HolderId, QuestionRecord>();
+  /** Open questions each connection holds, oldest first, so `question/next` is idempotent. */
+  private readonly held = new Map<HolderId, QuestionRecord[]>();
+  private readonly askedRows: number[] = [];
 
-  private readonly answersById = new Map<string, AnswerRecord>();
+  private readonly answersById = new Map<string, AnswerEntry>();
+  /** Every answer in order, undone ones included. */
+  private readonly allAnswers: AnswerEntry[] = [];
   /** Answers not undone, oldest first; undo pops from the end. */
-  private readonly answerLog: AnswerRecord[] = [];
+  private readonly answerLog: AnswerEntry[] = [];
   private readonly counts = { done: 0, positive: 0, negative: 0, ignored: 0 };
 
   constructor(
-    readonly config: SessionConfig,
-    private readonly embedder: TextEmbedder,
-    private readonly store: LabelStore,
-    private readonly listener: SessionListener
+    config: SessionConfig,
+    private readonly deps: SessionDeps
   ) {
-    this.vectors = new EmbeddingMatrix(embedder.dim);
+    this.config = withDefaults(config);
+    this.plan = planModel(this.config, deps.root);
+    this.pool = new ItemPool(this.config.contentType === 'image' ? this.config.inputShape : undefined);
+    this.rng = new Rng(this.config.seed ?? 1);
+    this.selector = new QuerySelector({
+      queue: this.queue,
+      matrix: () => this.vectors,
+      modelVersion: () => this.modelVersion,
+      order: () => ({
+        queryOrder: this.config.queryOrder,
+        randomShare: this.config.randomShare,
+        topK: this.config.topK,
+        neighbourCount: this.config.topK + this.config.hardNegatives
+      }),
+      labeledSimilarities: () => this.labeledSimilarities(),
+      askedRows: () => this.askedRows,
+      random: () => this.rng.next()
+    });
+    this.prefetch = new PrefetchQueue(
+      {
+        canAsk: () => this.canAsk(),
+        modelVersion: () => this.modelVersion,
+        pickBatch: (count, cancelled) => this.selector.pickBatch(count, cancelled),
+        build: pick => this.build(pick)
+      },
+      PREFETCH_DEPTH
+    );
+    if (this.plan.kind === 'fixed-text') {
+      this.fixedEmbedder = new HashedNgramEmbedder();
+      this.vectors = new EmbeddingMatrix(this.fixedEmbedder.dim);
+      this.ready = Promise.resolve();
+    } else {
+      this.vectors = new EmbeddingMatrix(1, 0);
+      this.ready = this.startWorker(this.plan);
+      // Failures surface through `ready` to whoever awaits it (session/create); never unhandled.
+      this.ready.catch(() => undefined);
+    }
   }
 
   get isLoading(): boolean {
     return this.loading;
   }
 
+  get modelVersion(): number {
+    return this.loop?.modelVersion ?? 0;
+  }
+
   progress(): Progress {
     return {
       ...this.counts,
-      modelVersion: this.embedder.modelVersion,
-      itemCount: Math.max(this.expectedItems, this.items.length),
-      loadedItems: this.items.length
+      modelVersion: this.modelVersion,
+      itemCount: Math.max(this.expectedItems, this.pool.size),
+      loadedItems: this.vectors.size,
+      saved: this.counts.done,
+      roundDone: this.loop?.roundDone ?? 0,
+      lastLoss: this.loop?.lastLoss ?? null,
+      training: this.loop?.training ?? false,
+      ...(this.worker ? { backend: this.worker.info.backend.name } : {}),
+      finished: this.finished
     };
   }
 
@@ -102,12 +188,12 @@ export class LabelingSession {
   }
 
   /**
-   * Appends one chunk of the pool. Chunks arrive in order; a resent chunk
-   * already appended is acknowledged without being appended twice.
+   * Appends one chunk of the pool. Chunks arrive in order; a resent chunk already appended is acknowledged
+   * without being appended twice. Trainable models embed it in their worker: await `settled()` for that.
    */
   appendItems(params: Omit<ParamsOf<'appendItems'>, 'sessionId'>): ResultOf<'appendItems'> {
     if (params.chunkIndex < this.nextChunkIndex) {
-      return { loadedItems: this.items.length, loading: this.loading };
+      return this.loadState();
     }
     if (!this.loading) {
       throw invalidParams('/chunkIndex', `the pool is complete: chunk ${this.nextChunkIndex - 1} was flagged isLast`);
@@ -115,57 +201,76 @@ export class LabelingSession {
     if (params.chunkIndex > this.nextChunkIndex) {
       throw invalidParams('/chunkIndex', `expected chunk ${this.nextChunkIndex}, got ${params.chunkIndex}`);
     }
-    const items = decodeTextItems(params.payload, LIMITS.maxItemsPerChunk);
-    this.checkNewIds(items);
-
-    const vectors = this.embedder.embed(items.map(item => item.text));
-    for (const item of items) {
-      this.rowById.set(idKey(item.id), this.items.length);
-      this.items.push(item);
-    }
-    this.vectors.append(vectors);
-    this.queue.grow(items.length);
+    const chunk = decodePoolChunk(params.payload, this.config, LIMITS.maxItemsPerChunk);
+    this.pool.checkNewIds(chunk.items);
+    const features = this.fixedEmbedder ? undefined : featurize(chunk, this.transform());
+    this.pool.add(chunk);
     this.expectedItems = params.totalItems;
     this.nextChunkIndex += 1;
     if (params.isLast) {
       this.loading = false;
     }
-    this.listener.progressChanged(this);
-    if (params.isLast) {
-      this.listener.loadingFinished(this);
+    const rows = chunk.items.length;
+    if (this.fixedEmbedder) {
+      this.embedded(this.fixedEmbedder.embed(chunk.texts ?? []), rows, params.isLast);
+    } else {
+      const isLast = params.isLast;
+      this.loadChain = this.loadChain
+        .then(() => this.ready)
+        .then(() =>
+          (this.worker as ModelWorker).appendPool(features as Float32Array, v => this.embedded(v, rows, isLast))
+        )
+        .catch(err => log('error', `session ${this.id}: embedding a chunk failed: ${describeError(err)}`));
     }
-    return { loadedItems: this.items.length, loading: this.loading };
+    return this.loadState();
   }
 
-  /** The question this connection holds, else a new one for the next query in line; null when none is left. */
+  /** Resolves once every appended chunk is embedded. */
+  async settled(): Promise<void> {
+    await this.loadChain;
+  }
+
+  loadState(): ResultOf<'appendItems'> {
+    return { loadedItems: this.vectors.size, loading: this.loading };
+  }
+
+  /** Resolves once prepared questions are topped up (or nothing more can be asked). For tests and benchmarks. */
+  async prefetched(): Promise<void> {
+    this.prefetch.fill();
+    while (
+      this.prefetch.size < this.prefetch.target &&
+      this.canAsk() &&
+      this.queue.sampleFresh(1, this.vectors.size, Math.random).length > 0
+    ) {
+      await new Promise<void>(resolve => setTimeout(resolve, 2));
+    }
+  }
+
+  /** The oldest question this connection holds, else a new one; null when none is left. */
   nextQuestion(holder: HolderId): Question | null {
-    const current = this.held.get(holder);
-    if (current !== undefined && current.status === 'open') {
-      return current.question;
+    const held = this.openHeld(holder);
+    if (held.length > 0) {
+      return held[0].question;
     }
-    this.held.delete(holder);
-    if (this.items.length < MIN_ITEMS_FOR_QUESTIONS) {
-      return null;
+    return this.assign(holder)?.question ?? null;
+  }
+
+  /** Up to `count` questions for this connection: those it holds first, then new ones. */
+  nextQuestions(holder: HolderId, count: number): Question[] {
+    const held = this.openHeld(holder);
+    while (held.length < count) {
+      const record = this.assign(holder);
+      if (record === undefined) {
+        break;
+      }
+      held.push(record);
     }
-    const row = this.queue.take();
-    if (row === undefined) {
-      return null;
-    }
-    const previous = this.questionByRow.get(row);
-    if (previous !== undefined && previous.status === 'open') {
-      // A question handed back by a closed connection: its late answer must not count twice.
-      previous.status = 'superseded';
-    }
-    const record: QuestionRecord = { question: this.buildQuestion(row), queryRow: row, status: 'open' };
-    this.questions.set(record.question.id, record);
-    this.questionByRow.set(row, record);
-    this.held.set(holder, record);
-    return record.question;
+    return held.slice(0, count).map(record => record.question);
   }
 
   /**
-   * Records an answer. A resent `answerId` changes nothing and reports
-   * `duplicate: true`; the answer is stored before the counts change.
+   * Records an answer. A resent `answerId` changes nothing and reports `duplicate: true`; the answer is
+   * stored before the counts change. It counts toward the next training round.
    */
   answer(holder: HolderId, params: Omit<ParamsOf<'answer'>, 'sessionId'>): ResultOf<'answer'> {
     if (this.answersById.has(params.answerId)) {
@@ -179,109 +284,358 @@ export class LabelingSession {
       throw questionNotFound(`question '${params.questionId}' is no longer open (${record.status})`);
     }
     const candidateIds = record.question.candidates.map(candidate => candidate.id);
-    const relevant = distinctRelevant(params.relevant, candidateIds);
-
-    this.store.answerRecorded({
+    const relevant = params.ignore ? [] : distinctRelevant(params.relevant, candidateIds);
+    const time = new Date().toISOString();
+    this.deps.store.answerRecorded({
       sessionId: this.id,
       answerId: params.answerId,
       questionId: params.questionId,
       queryId: record.question.query.id,
       candidateIds,
-      relevantIds: params.ignore ? [] : relevant,
+      relevantIds: relevant,
       ignored: params.ignore,
       annotator: holder,
       modelVersion: record.question.modelVersion,
-      answeredAt: new Date().toISOString()
+      answeredAt: time
     });
-    const answer: AnswerRecord = params.ignore
-      ? { answerId: params.answerId, record, positive: 0, negative: 0, ignored: 1 }
-      : {
-          answerId: params.answerId,
-          record,
-          positive: relevant.length,
-          negative: candidateIds.length - relevant.length,
-          ignored: 0
-        };
-    this.answersById.set(answer.answerId, answer);
-    this.answerLog.push(answer);
-    this.applyCounts(answer, 1);
+    const relevantKeys = new Set(relevant.map(idKey));
+    const entry: AnswerEntry = {
+      answerId: params.answerId,
+      record,
+      relevantIds: relevant,
+      relevantRows: new Set(record.candidateRows.filter((_, i) => relevantKeys.has(idKey(candidateIds[i])))),
+      positive: params.ignore ? 0 : relevant.length,
+      negative: params.ignore ? 0 : candidateIds.length - relevant.length,
+      ignored: params.ignore ? 1 : 0,
+      annotator: holder,
+      time,
+      undone: false
+    };
+    this.answersById.set(entry.answerId, entry);
+    this.allAnswers.push(entry);
+    this.answerLog.push(entry);
+    this.applyCounts(entry, 1);
     record.status = 'answered';
     this.queue.markAnswered(record.queryRow);
-    for (const [holderId, heldRecord] of this.held) {
-      if (heldRecord === record) {
-        this.held.delete(holderId);
-      }
+    for (const [holderId, list] of this.held) {
+      this.held.set(
+        holderId,
+        list.filter(r => r !== record)
+      );
     }
-    this.listener.progressChanged(this);
+    if (this.config.keepSameQuestion) {
+      // Finetuner's "keep same question": the same query comes back, ranked by the newer model.
+      this.queue.giveBack(record.queryRow);
+    }
+    if (!params.ignore) {
+      this.loop?.answered();
+    }
+    this.prefetch.fill();
+    this.deps.listener.progressChanged(this);
     return { progress: this.progress(), duplicate: false };
   }
 
   /**
-   * Reverts the most recent answer not undone yet; its query is asked next.
-   * The caller's own unanswered question is handed back too, so its next
-   * `question/next` brings the undone query instead of the prefetched one.
+   * Reverts the most recent answer not undone yet; its query is asked next. The caller's unanswered
+   * questions are handed back too, so its next `question/next` brings the undone query first.
    */
   undo(holder: HolderId): ResultOf<'undo'> {
-    const answer = this.answerLog.pop();
-    if (answer === undefined) {
+    const entry = this.answerLog.pop();
+    if (entry === undefined) {
       return { progress: this.progress(), undoneQuestionId: null };
     }
-    this.store.answerUndone(this.id, answer.answerId);
-    this.applyCounts(answer, -1);
-    answer.record.status = 'undone';
+    this.deps.store.answerUndone(this.id, entry.answerId);
+    entry.undone = true;
+    this.applyCounts(entry, -1);
+    entry.record.status = 'undone';
     this.release(holder);
-    this.queue.giveBack(answer.record.queryRow);
-    this.listener.progressChanged(this);
-    return { progress: this.progress(), undoneQuestionId: answer.record.question.id };
+    this.queue.giveBack(entry.record.queryRow);
+    if (entry.ignored === 0) {
+      this.loop?.undone();
+    }
+    this.deps.listener.progressChanged(this);
+    return { progress: this.progress(), undoneQuestionId: entry.record.question.id };
   }
 
-  /** Hands back the question a connection holds (the connection closed); its query returns to the pool. */
+  /** Hands back the questions a connection holds (it closed, or undid); their queries return to the pool. */
   release(holder: HolderId): void {
-    const record = this.held.get(holder);
+    const records = this.held.get(holder) ?? [];
     this.held.delete(holder);
-    if (record !== undefined && record.status === 'open') {
-      this.queue.giveBack(record.queryRow);
-    }
-  }
-
-  private buildQuestion(row: number): Question {
-    const neighbours = exactTopK(this.vectors, this.vectors.row(row), this.config.topK, row);
-    const candidates: Candidate[] = neighbours.map(({ row: candidateRow, score }) => ({
-      ...this.items[candidateRow],
-      score
-    }));
-    return {
-      id: randomUUID(),
-      sessionId: this.id,
-      query: { ...this.items[row] },
-      candidates,
-      modelVersion: this.embedder.modelVersion
-    };
-  }
-
-  /** Item ids are what annotators' answers refer to, so they must be unique across the pool. */
-  private checkNewIds(items: readonly TextItem[]): void {
-    const seen = new Set<string>();
-    for (const item of items) {
-      const key = idKey(item.id);
-      if (this.rowById.has(key) || seen.has(key)) {
-        throw badData(`row ${item.index}: id ${JSON.stringify(item.id)} occurs more than once`, item.index);
+    for (const record of [...records].reverse()) {
+      if (record.status === 'open') {
+        this.queue.giveBack(record.queryRow);
       }
-      seen.add(key);
     }
   }
 
-  private applyCounts(answer: AnswerRecord, sign: 1 | -1): void {
-    this.counts.done += sign;
-    this.counts.positive += sign * answer.positive;
-    this.counts.negative += sign * answer.negative;
-    this.counts.ignored += sign * answer.ignored;
+  /** Changes options live; the prepared questions are rebuilt when they depend on what changed. */
+  async configure(params: Omit<ParamsOf<'configure'>, 'sessionId'>): Promise<SessionInfo> {
+    const before = { ...this.config };
+    Object.assign(this.config, Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)));
+    if (this.worker && (before.loss !== this.config.loss || before.margin !== this.config.margin)) {
+      await this.worker.setLoss({ loss: this.config.loss, margin: this.config.margin });
+    }
+    const shapeKeys = ['topK', 'queryOrder', 'hardNegatives', 'randomNegatives', 'randomShare'] as const;
+    if (shapeKeys.some(key => before[key] !== this.config[key])) {
+      for (const row of this.prefetch.clear().reverse()) {
+        this.queue.giveBack(row);
+      }
+      this.prefetch.fill();
+    }
+    this.deps.listener.progressChanged(this);
+    return this.info();
   }
-}
 
-/** Keys that keep 1 and "1" apart. */
-function idKey(id: ItemId): string {
-  return typeof id === 'number' ? `n:${id}` : `s:${id}`;
+  /** Resolves when the model reaches `version` (see TrainingLoop.wait); false after `timeoutMs`. */
+  async waitForModel(version: number | undefined, timeoutMs: number): Promise<ResultOf<'waitForModel'>> {
+    await this.ready;
+    const reached = this.loop ? await this.loop.wait(version, timeoutMs) : version === undefined || version <= 0;
+    return { progress: this.progress(), reached };
+  }
+
+  history(): ModelVersionRecord[] {
+    const initial: ModelVersionRecord = { version: 0, loss: null, answers: 0, time: this.createdAt, trainMs: 0 };
+    return [initial, ...(this.loop?.history() ?? [])];
+  }
+
+  labels(): AnswerRecordMessage[] {
+    return this.allAnswers.map(entry => ({
+      answerId: entry.answerId,
+      questionId: entry.record.question.id,
+      queryId: entry.record.question.query.id,
+      queryIndex: entry.record.question.query.index,
+      candidateIds: entry.record.question.candidates.map(c => c.id),
+      relevantIds: entry.relevantIds,
+      ignored: entry.ignored === 1,
+      modelVersion: entry.record.question.modelVersion,
+      annotator: entry.annotator,
+      time: entry.time,
+      undone: entry.undone
+    }));
+  }
+
+  /** Current labels as pool-row pairs: one (query, candidate, relevant) per candidate of each counted answer. */
+  pairs(): PairLabel[] {
+    const pairs: PairLabel[] = [];
+    for (const entry of this.answerLog) {
+      if (entry.ignored === 0) {
+        for (const candidate of entry.record.candidateRows) {
+          pairs.push({ query: entry.record.queryRow, candidate, relevant: entry.relevantRows.has(candidate) });
+        }
+      }
+    }
+    return pairs;
+  }
+
+  finish(): Progress {
+    this.finished = true;
+    this.deps.listener.progressChanged(this);
+    return this.progress();
+  }
+
+  /** Embeds `model/embed` items with the live model: row-major float32. */
+  async embed(
+    payload: Uint8Array
+  ): Promise<{ modelVersion: number; rows: number; dim: number; vectors: Float32Array }> {
+    await this.ready;
+    const chunk = decodePoolChunk(payload, this.config, LIMITS.maxItemsPerChunk);
+    const modelVersion = this.modelVersion;
+    let vectors: Float32Array;
+    if (this.fixedEmbedder) {
+      vectors = this.fixedEmbedder.embed(chunk.texts ?? []);
+    } else {
+      try {
+        vectors = await (this.worker as ModelWorker).embed(featurize(chunk, this.transform()));
+      } catch (err) {
+        throw fromEngineError(err);
+      }
+    }
+    return { modelVersion, rows: chunk.items.length, dim: this.vectors.dim, vectors };
+  }
+
+  /** model.json text and weights.bin bytes of the live model (docs/model-format.md). */
+  async exportModel(): Promise<{ modelVersion: number; modelJson: string; weights: Uint8Array }> {
+    await this.ready;
+    if (!this.worker || this.plan.kind !== 'trainable') {
+      throw invalidParams('/sessionId', `model '${this.config.model}' is a fixed featurizer without weights to export`);
+    }
+    const version = this.modelVersion;
+    const weights = await this.worker.weights();
+    return exportArtifacts(weights, this.plan, this.config, version, this.worker.dim);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.prefetch.clear();
+    this.loop?.close();
+    void this.worker?.close();
+  }
+
+  // ---- internals
+
+  private async startWorker(plan: Extract<ModelPlan, { kind: 'trainable' }>): Promise<void> {
+    try {
+      this.worker = await ModelWorker.start({
+        model: plan.spec,
+        trainer: {
+          loss: this.config.loss,
+          margin: this.config.margin,
+          seed: this.config.seed ?? 1,
+          learningRate: this.config.learningRate
+        },
+        metadata: { sessionModel: this.config.model }
+      });
+    } catch (err) {
+      throw fromEngineError(err, this.config.tailor?.outputDim !== undefined ? '/tailor' : '/model');
+    }
+    const expected = plan.inputShape.reduce((p, d) => p * d, 1);
+    if (this.worker.info.inputRowSize !== expected) {
+      void this.worker.close();
+      throw invalidParams(
+        '/inputShape',
+        `the model takes inputs of ${this.worker.info.inputRowSize} values, inputShape [${plan.inputShape.join(', ')}] has ${expected}`
+      );
+    }
+    this.vectors = new EmbeddingMatrix(this.worker.dim);
+    this.loop = new TrainingLoop(this.worker, {
+      pairs: () => this.pairs(),
+      answerCount: () => this.counts.done,
+      roundOptions: () => ({
+        epochs: this.config.epochs,
+        batchSize: this.config.batchSize,
+        learningRate: this.config.learningRate,
+        updateEvery: this.config.updateEvery
+      }),
+      install: (_version, vectors, rows) => this.install(vectors, rows),
+      versionLive: record => {
+        this.prefetch.modelChanged();
+        this.deps.listener.modelUpdated?.(this, record);
+        this.deps.listener.progressChanged(this);
+      },
+      stateChanged: () => this.deps.listener.progressChanged(this)
+    });
+  }
+
+  private transform(): Extract<ModelPlan, { kind: 'trainable' }>['transform'] {
+    if (this.plan.kind !== 'trainable') {
+      throw new SidecarError(-32603, 'fixed models have no input transform', { kind: 'internal_error' });
+    }
+    return this.plan.transform;
+  }
+
+  /** A chunk's embeddings are in: it becomes visible to questions. */
+  private embedded(vectors: Float32Array, rows: number, isLast: boolean): void {
+    this.vectors.append(vectors);
+    this.queue.grow(rows);
+    this.deps.listener.progressChanged(this);
+    if (isLast) {
+      this.deps.listener.loadingFinished(this);
+    }
+    this.prefetch.fill();
+  }
+
+  /** Atomically swaps the index for a new model's embeddings of rows [0, rows). */
+  private install(vectors: Float32Array, rows: number): void {
+    const next = new EmbeddingMatrix(this.vectors.dim, Math.max(rows, 1));
+    next.append(vectors.subarray(0, rows * this.vectors.dim));
+    this.vectors = next;
+  }
+
+  private canAsk(): boolean {
+    return !this.closed && this.vectors.size >= MIN_ITEMS_FOR_QUESTIONS;
+  }
+
+  private openHeld(holder: HolderId): QuestionRecord[] {
+    const open = (this.held.get(holder) ?? []).filter(record => record.status === 'open');
+    this.held.set(holder, open);
+    return open;
+  }
+
+  private assign(holder: HolderId): QuestionRecord | undefined {
+    if (!this.canAsk()) {
+      return undefined;
+    }
+    let built: BuiltQuestion | undefined;
+    const returned = this.queue.takeReturned();
+    if (returned !== undefined) {
+      const strategy: QueryStrategy = this.questionByRow.get(returned)?.question.strategy ?? 'repeat';
+      built = this.build({ row: returned, strategy, modelVersion: this.modelVersion });
+    } else {
+      const prepared = this.prefetch.take();
+      if (prepared !== undefined) {
+        built = prepared.built;
+      } else {
+        const pick = this.selector.pickNow();
+        built = pick === undefined ? undefined : this.build(pick);
+      }
+    }
+    if (built === undefined) {
+      return undefined;
+    }
+    const previous = this.questionByRow.get(built.queryRow);
+    if (previous !== undefined && previous.status === 'open') {
+      // A question handed back by a closed connection: its late answer must not count twice.
+      previous.status = 'superseded';
+    }
+    const record: QuestionRecord = { ...built, status: 'open' };
+    if (this.config.keepSameQuestion && this.allAnswers.some(a => a.record.queryRow === built.queryRow)) {
+      record.question.strategy = 'repeat';
+    }
+    this.questions.set(record.question.id, record);
+    this.questionByRow.set(record.queryRow, record);
+    this.held.set(holder, [...(this.held.get(holder) ?? []), record]);
+    this.askedRows.push(record.queryRow);
+    this.prefetch.fill();
+    return record;
+  }
+
+  private build(pick: Pick): BuiltQuestion {
+    return buildQuestion(
+      this.id,
+      this.pool,
+      this.vectors,
+      this.modelVersion,
+      pick.row,
+      pick.strategy,
+      {
+        topK: this.config.topK,
+        hardNegatives: this.config.hardNegatives,
+        randomNegatives: this.config.randomNegatives
+      },
+      () => this.rng.next(),
+      pick.modelVersion === this.modelVersion ? pick.neighbours : undefined
+    );
+  }
+
+  private labeledSimilarities(): LabeledSimilarity[] {
+    const out: LabeledSimilarity[] = [];
+    const matrix = this.vectors;
+    for (const entry of this.answerLog.slice(-MAX_THRESHOLD_ANSWERS)) {
+      if (entry.ignored === 1 || entry.record.queryRow >= matrix.size) {
+        continue;
+      }
+      const query = matrix.row(entry.record.queryRow);
+      entry.record.candidateRows.forEach((row, i) => {
+        if (row >= matrix.size || entry.record.question.candidates[i].extra === 'random') {
+          return;
+        }
+        const other = matrix.row(row);
+        let score = 0;
+        for (let d = 0; d < query.length; d++) {
+          score += query[d] * other[d];
+        }
+        out.push({ score, relevant: entry.relevantRows.has(row) });
+      });
+    }
+    return out;
+  }
+
+  private applyCounts(entry: AnswerEntry, sign: 1 | -1): void {
+    this.counts.done += sign;
+    this.counts.positive += sign * entry.positive;
+    this.counts.negative += sign * entry.negative;
+    this.counts.ignored += sign * entry.ignored;
+  }
 }
 
 /** The relevant ids without repeats; each must be one of the question's candidates. */

@@ -46,6 +46,53 @@ export class QueryQueue {
     return undefined;
   }
 
+  /** Assigns the next handed-back row still fresh, if any. */
+  takeReturned(): number | undefined {
+    while (this.returned.length > 0) {
+      const row = this.returned.shift() as number;
+      if (this.states[row] === RowState.Fresh) {
+        this.states[row] = RowState.Assigned;
+        return row;
+      }
+    }
+    return undefined;
+  }
+
+  /** Assigns `row` if it is fresh; false if it is assigned or answered. */
+  takeRow(row: number): boolean {
+    if (this.states[row] !== RowState.Fresh) {
+      return false;
+    }
+    this.states[row] = RowState.Assigned;
+    return true;
+  }
+
+  isFresh(row: number): boolean {
+    return this.states[row] === RowState.Fresh;
+  }
+
+  /** Up to `count` distinct fresh rows below `limit`, drawn uniformly (rejection sampling, then a scan). */
+  sampleFresh(count: number, limit: number, random: () => number): number[] {
+    const picked = new Set<number>();
+    const bound = Math.min(limit, this.states.length);
+    for (let tries = 0; tries < count * 8 && picked.size < count; tries++) {
+      const row = Math.floor(random() * bound);
+      if (this.states[row] === RowState.Fresh) {
+        picked.add(row);
+      }
+    }
+    if (picked.size < count) {
+      const start = Math.floor(random() * bound);
+      for (let i = 0; i < bound && picked.size < count; i++) {
+        const row = (start + i) % bound;
+        if (this.states[row] === RowState.Fresh) {
+          picked.add(row);
+        }
+      }
+    }
+    return [...picked];
+  }
+
   markAnswered(row: number): void {
     this.states[row] = RowState.Answered;
   }

@@ -1,7 +1,7 @@
 import { ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 export const SIDECAR_BUNDLE = join(REPO_ROOT, 'tunelab', 'sidecar_dist', 'sidecar.js');
@@ -21,9 +21,12 @@ export function buildSidecarBundle(): void {
  */
 export function isolatedBundleCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tunelab-bundle-'));
-  const copy = join(dir, 'sidecar.js');
-  copyFileSync(SIDECAR_BUNDLE, copy);
-  return copy;
+  // The wheel ships the bundle with its trainer worker and the TF.js wasm binaries beside it.
+  const dist = dirname(SIDECAR_BUNDLE);
+  for (const name of readdirSync(dist).filter(file => /^(sidecar\.js|trainer-worker\.js|.*\.wasm)$/.test(file))) {
+    copyFileSync(join(dist, name), join(dir, name));
+  }
+  return join(dir, 'sidecar.js');
 }
 
 export interface RunningSidecar {

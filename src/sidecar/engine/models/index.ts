@@ -22,3 +22,5 @@ export type { TextFeaturizerConfig } from './textFeaturizer';
 export { fileSystemIO, loadLayersModel, saveLayersModel, modelArtifacts } from './io';
 export { tailor } from './tailor';
 export type { TailorOptions } from './tailor';
+export { createResidualMlpEncoder, createResidualCnnEncoder, basePoolFactor } from './adapters';
+export type { ResidualMlpOptions, ResidualCnnOptions } from './adapters';

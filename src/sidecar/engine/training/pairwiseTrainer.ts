@@ -120,6 +120,19 @@ export class PairwiseTrainer {
     return this.version;
   }
 
+  /** Changes the loss (and margin) for later rounds; the optimizer and its moments are kept. */
+  setOptions(options: Pick<TrainerOptions, 'loss' | 'margin'>): void {
+    if (options.loss !== undefined) {
+      if (!['triplet', 'infonce', 'cosine'].includes(options.loss)) {
+        throw new EngineError('bad_config', `unknown loss '${String(options.loss)}' (triplet, infonce, cosine)`);
+      }
+      this.opts.loss = options.loss;
+    }
+    if (options.margin !== undefined) {
+      this.opts.margin = options.margin;
+    }
+  }
+
   /** Values per input row (e.g. 784 for 28×28×1 images). */
   get inputRowSize(): number {
     return this.rowSize;

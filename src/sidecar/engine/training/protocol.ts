@@ -1,6 +1,13 @@
 import type { BackendInfo, BackendName } from '../backend';
 import type { EngineErrorKind } from '../errors';
-import type { CnnEncoderOptions, HashedTextEncoderOptions, MlpEncoderOptions, TailorOptions } from '../models';
+import type {
+  CnnEncoderOptions,
+  HashedTextEncoderOptions,
+  MlpEncoderOptions,
+  ResidualCnnOptions,
+  ResidualMlpOptions,
+  TailorOptions
+} from '../models';
 import type { PairLabel, TrainerOptions, TrainProgress, TrainRoundResult } from './pairwiseTrainer';
 
 /** Messages between `TrainerClient` (main thread) and `trainerWorker` (worker thread). */
@@ -9,8 +16,10 @@ export type ModelSpec =
   | ({ kind: 'mlp' } & MlpEncoderOptions)
   | ({ kind: 'cnn' } & CnnEncoderOptions)
   | ({ kind: 'hashed-text' } & HashedTextEncoderOptions)
-  /** A TF.js layers model from a local model.json (optionally tailored). */
-  | { kind: 'file'; path: string; tailor?: TailorOptions };
+  | ({ kind: 'residual-mlp' } & ResidualMlpOptions)
+  | ({ kind: 'residual-cnn' } & ResidualCnnOptions)
+  /** A TF.js layers model from a local model.json (optionally tailored); `outputDim` is checked if set. */
+  | { kind: 'file'; path: string; tailor?: TailorOptions; outputDim?: number };
 
 export interface InitParams {
   backend?: { preferred?: 'auto' | BackendName; wasmDir?: string; patchMatMul?: boolean };
@@ -18,6 +27,8 @@ export interface InitParams {
   trainer?: TrainerOptions;
   /** Featurized pool rows (transferred). */
   pool?: Float32Array;
+  /** Merged into the model's `userDefinedMetadata.tunelab` (so saved/exported models describe their input). */
+  metadata?: Record<string, unknown>;
 }
 
 export interface InitResult {
@@ -32,6 +43,7 @@ export type WorkerRequest =
   | { type: 'setPool'; id: number; rows: Float32Array }
   | { type: 'appendPool'; id: number; rows: Float32Array }
   | { type: 'setLabels'; id: number; labels: PairLabel[] }
+  | { type: 'setOptions'; id: number; options: Pick<TrainerOptions, 'loss' | 'margin'> }
   | { type: 'train'; id: number; epochs?: number; batchSize?: number; learningRate?: number }
   | { type: 'embed'; id: number; rows: Float32Array; batchSize?: number }
   | { type: 'embedPool'; id: number; start?: number; end?: number; batchSize?: number; chunkRows?: number }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'events';
 import { Worker, WorkerOptions } from 'worker_threads';
 import { EngineError } from '../errors';
-import type { PairLabel, TrainProgress, TrainRoundResult } from './pairwiseTrainer';
+import type { LossKind, PairLabel, TrainProgress, TrainRoundResult } from './pairwiseTrainer';
 import type {
   InitParams,
   InitResult,
@@ -72,6 +72,11 @@ export class TrainerClient extends EventEmitter<TrainerClientEvents> {
 
   setLabels(labels: PairLabel[]): Promise<number> {
     return this.request({ type: 'setLabels', labels }) as Promise<number>;
+  }
+
+  /** Changes the loss (and margin) from the next round on; the optimizer and its moments are kept. */
+  setOptions(options: { loss?: LossKind; margin?: number }): Promise<boolean> {
+    return this.request({ type: 'setOptions', options }) as Promise<boolean>;
   }
 
   /** Trains one round; `onProgress` gets every step. Returns the request id via `started` for `cancel`. */

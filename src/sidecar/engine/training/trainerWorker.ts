@@ -3,10 +3,14 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
 import { EngineError } from '../errors';
 import {
+  assertOutputDim,
   createCnnEncoder,
   createHashedTextEncoder,
   createMlpEncoder,
+  createResidualCnnEncoder,
+  createResidualMlpEncoder,
   loadLayersModel,
+  METADATA_KEY,
   modelArtifacts,
   tailor
 } from '../models';
@@ -27,9 +31,17 @@ async function buildModel(spec: ModelSpec): Promise<tf.LayersModel> {
       return createCnnEncoder(spec);
     case 'hashed-text':
       return createHashedTextEncoder(spec).model;
+    case 'residual-mlp':
+      return createResidualMlpEncoder(spec);
+    case 'residual-cnn':
+      return createResidualCnnEncoder(spec);
     case 'file': {
-      const model = await loadLayersModel(spec.path);
-      return spec.tailor ? tailor(model, spec.tailor) : model;
+      const loaded = await loadLayersModel(spec.path);
+      const model = spec.tailor ? tailor(loaded, spec.tailor) : loaded;
+      if (spec.outputDim !== undefined) {
+        assertOutputDim(model, spec.outputDim);
+      }
+      return model;
     }
     default:
       throw new EngineError('bad_config', `unknown model kind '${(spec as { kind: string }).kind}'`);
@@ -88,6 +100,9 @@ export class TrainerWorkerHost {
       case 'setLabels':
         this.t.setLabels(msg.labels);
         return [this.t.labelCount];
+      case 'setOptions':
+        this.t.setOptions(msg.options);
+        return [true];
       case 'train':
         return [
           await this.t.trainRound({
@@ -138,6 +153,10 @@ export class TrainerWorkerHost {
     this.trainer?.dispose();
     this.trainer = undefined;
     const model = await buildModel(params.model);
+    if (params.metadata) {
+      const current = (model.getUserDefinedMetadata() ?? {}) as Record<string, object>;
+      model.setUserDefinedMetadata({ ...current, [METADATA_KEY]: { ...current[METADATA_KEY], ...params.metadata } });
+    }
     const trainer = new PairwiseTrainer(model, params.trainer);
     if (params.pool) {
       trainer.setPool(params.pool);

@@ -1,0 +1,102 @@
+import type { SessionConfig } from '../../protocol/messages';
+import type { ModelSpec } from '../engine/training';
+import type { TextFeaturizerConfig } from '../engine/models/textFeaturizer';
+import { resolveTextFeaturizerConfig } from '../engine/models/textFeaturizer';
+import { AllowedRoot } from '../data/allowedRoot';
+import { rowSizeOf } from '../data/poolChunk';
+import { invalidParams } from '../errors';
+
+/** Built-in model names (`SessionConfig.model`). */
+export const MODEL_NAMES = ['hashed-ngram', 'text-mlp', 'mlp', 'cnn', 'file'] as const;
+
+/** How raw content becomes model input; recorded in exported models' metadata (docs/model-format.md). */
+export type InputTransform =
+  | { type: 'hashed-text'; featurizer: TextFeaturizerConfig }
+  | { type: 'vector' }
+  | { type: 'image'; scale: number; layout: 'HWC' };
+
+/** A session's model, decided (and validated) from its config before any worker starts. */
+export type ModelPlan =
+  { kind: 'fixed-text' } | { kind: 'trainable'; spec: ModelSpec; transform: InputTransform; inputShape: number[] };
+
+/** Hashed text features of text-mlp: 1024 buckets keeps a 100k pool's features at 400 MB in the worker. */
+export const TEXT_MLP_FEATURIZER: Partial<TextFeaturizerConfig> = { buckets: 1024, charNgrams: [3, 5], words: true };
+const DEFAULT_TEXT_DIM = 256;
+/** Wider inputs are projected down (JL) so a 100k index stays small and scans stay fast. */
+const MAX_DEFAULT_DIM = 256;
+const IMAGE_SCALE = 1 / 255;
+
+/** Validates model/content/shape/path choices; throws InvalidParams naming the field. */
+export function planModel(config: SessionConfig, root: AllowedRoot): ModelPlan {
+  const { model, contentType } = config;
+  const seed = config.seed ?? 1;
+  const needs = (wanted: string[]): void => {
+    if (!wanted.includes(contentType)) {
+      throw invalidParams(
+        '/contentType',
+        `model '${model}' works on ${wanted.join(' or ')} items, not '${contentType}'`
+      );
+    }
+  };
+  switch (model) {
+    case 'hashed-ngram':
+      needs(['text']);
+      return { kind: 'fixed-text' };
+    case 'text-mlp': {
+      needs(['text']);
+      const featurizer = resolveTextFeaturizerConfig({ ...TEXT_MLP_FEATURIZER, seed: 0 });
+      const spec: ModelSpec = {
+        kind: 'residual-mlp',
+        inputDim: featurizer.buckets,
+        outputDim: config.outputDim ?? DEFAULT_TEXT_DIM,
+        seed
+      };
+      return {
+        kind: 'trainable',
+        spec,
+        transform: { type: 'hashed-text', featurizer },
+        inputShape: [featurizer.buckets]
+      };
+    }
+    case 'mlp': {
+      needs(['vector', 'image']);
+      const size = rowSizeOf(config);
+      const spec: ModelSpec = {
+        kind: 'residual-mlp',
+        inputDim: size,
+        outputDim: config.outputDim ?? Math.min(size, MAX_DEFAULT_DIM),
+        seed
+      };
+      return { kind: 'trainable', spec, transform: transformOf(config), inputShape: [size] };
+    }
+    case 'cnn': {
+      needs(['image']);
+      rowSizeOf(config);
+      const [height, width, channels] = config.inputShape as number[];
+      const spec: ModelSpec = { kind: 'residual-cnn', height, width, channels, outputDim: config.outputDim, seed };
+      return { kind: 'trainable', spec, transform: transformOf(config), inputShape: [height, width, channels] };
+    }
+    case 'file': {
+      needs(['vector', 'image']);
+      rowSizeOf(config);
+      if (config.modelPath === undefined) {
+        throw invalidParams('/modelPath', "model 'file' needs modelPath (a TF.js model.json)");
+      }
+      const path = root.resolve(config.modelPath, '/modelPath');
+      const tailor = config.tailor ? { ...config.tailor, seed } : undefined;
+      const spec: ModelSpec = { kind: 'file', path, tailor, outputDim: tailor ? tailor.outputDim : config.outputDim };
+      return {
+        kind: 'trainable',
+        spec,
+        transform: transformOf(config),
+        inputShape: [...(config.inputShape as number[])]
+      };
+    }
+    default:
+      throw invalidParams('/model', `unknown model '${model}' (available: ${MODEL_NAMES.join(', ')})`);
+  }
+}
+
+function transformOf(config: SessionConfig): InputTransform {
+  return config.contentType === 'image' ? { type: 'image', scale: IMAGE_SCALE, layout: 'HWC' } : { type: 'vector' };
+}

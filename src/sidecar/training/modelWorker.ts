@@ -1,0 +1,113 @@
+import { Worker } from 'node:worker_threads';
+import type { InitParams, InitResult, PairLabel, TrainRoundResult, WeightsResult } from '../engine/training';
+import { TrainerClient } from '../engine/training/trainerClient';
+import { backendChoice, trainerWorkerScript } from './workerScript';
+
+/** What one training round hands back: the round's result and the whole pool re-embedded with the new weights. */
+export interface RoundOutput {
+  result: TrainRoundResult;
+  /** Row-major pool embeddings (`rows × dim`), null when the round made no step. */
+  vectors: Float32Array | null;
+  rows: number;
+}
+
+export interface RoundOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+}
+
+/** Trains a round from labels; the session's model worker, or a fake in tests. */
+export interface RoundTrainer {
+  trainRound(labels: PairLabel[], options: RoundOptions, install: (output: RoundOutput) => void): Promise<RoundOutput>;
+}
+
+/** Rows per re-embedding chunk: small enough that the worker answers other messages in between. */
+const EMBED_CHUNK_ROWS = 2048;
+
+/**
+ * A session's trainer worker thread. Every call runs as one task of a serial chain, so pool appends,
+ * training rounds (train + re-embed + install) and exports never interleave, and `install`/`onEmbedded`
+ * callbacks run inside their task: the main thread's index always matches the worker's pool.
+ */
+export class ModelWorker implements RoundTrainer {
+  private chain: Promise<unknown> = Promise.resolve();
+  private poolRows = 0;
+
+  private constructor(
+    private readonly client: TrainerClient,
+    readonly info: InitResult
+  ) {}
+
+  static async start(params: Omit<InitParams, 'backend'>): Promise<ModelWorker> {
+    const { script, workerData } = trainerWorkerScript();
+    const client = new TrainerClient(new Worker(script, { workerData }));
+    client.on('error', () => undefined);
+    try {
+      const info = await client.init({ ...params, backend: { preferred: backendChoice() } });
+      return new ModelWorker(client, info);
+    } catch (err) {
+      await client.worker.terminate();
+      throw err;
+    }
+  }
+
+  get dim(): number {
+    return this.info.outputDim;
+  }
+
+  /** Adds featurized rows to the worker's pool and embeds them with the live model. */
+  appendPool(features: Float32Array, onEmbedded: (vectors: Float32Array) => void): Promise<void> {
+    return this.run(async () => {
+      // The features' buffer is transferred to the worker: count the rows first.
+      const rows = features.length / this.info.inputRowSize;
+      const start = await this.client.appendPool(features);
+      const end = start + rows;
+      this.poolRows = end;
+      const vectors = new Float32Array((end - start) * this.dim);
+      await this.client.embedPool({ start, end, chunkRows: EMBED_CHUNK_ROWS }, (at, chunk) =>
+        vectors.set(chunk, (at - start) * this.dim)
+      );
+      onEmbedded(vectors);
+    });
+  }
+
+  /** Embeds featurized rows with the live model without touching the pool. */
+  embed(features: Float32Array): Promise<Float32Array> {
+    return this.run(() => this.client.embed(features));
+  }
+
+  trainRound(labels: PairLabel[], options: RoundOptions, install: (output: RoundOutput) => void): Promise<RoundOutput> {
+    return this.run(async () => {
+      await this.client.setLabels(labels);
+      const result = await this.client.train(options);
+      let vectors: Float32Array | null = null;
+      if (result.steps > 0) {
+        const out = new Float32Array(this.poolRows * this.dim);
+        await this.client.embedPool({ chunkRows: EMBED_CHUNK_ROWS }, (at, chunk) => out.set(chunk, at * this.dim));
+        vectors = out;
+      }
+      const output = { result, vectors, rows: this.poolRows };
+      install(output);
+      return output;
+    });
+  }
+
+  setLoss(options: { loss?: 'triplet' | 'infonce' | 'cosine'; margin?: number }): Promise<boolean> {
+    return this.run(() => this.client.setOptions(options));
+  }
+
+  weights(): Promise<WeightsResult> {
+    return this.run(() => this.client.weights());
+  }
+
+  async close(): Promise<void> {
+    await this.client.close().catch(() => this.client.worker.terminate());
+  }
+
+  private run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(task, task);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,185 @@
+import type { ModelVersionRecord } from '../../protocol/messages';
+import type { PairLabel } from '../engine/training';
+import { describeError, log } from '../log';
+import type { RoundOptions, RoundOutput, RoundTrainer } from './modelWorker';
+
+/** What the loop needs from its session. */
+export interface TrainingHost {
+  /** All current (answered, not undone, not ignored) labels as pool-row pairs. */
+  pairs(): PairLabel[];
+  /** Answers currently counted (not undone), for the version record. */
+  answerCount(): number;
+  roundOptions(): RoundOptions & { updateEvery: number };
+  /** Swaps the index to the new embeddings; called inside the trainer's task, before the version is announced. */
+  install(version: number, vectors: Float32Array, rows: number): void;
+  versionLive(record: ModelVersionRecord): void;
+  /** Training flag or round counters changed. */
+  stateChanged(): void;
+}
+
+interface Waiter {
+  done: () => boolean;
+  resolve: (reached: boolean) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Schedules training rounds: one after every `updateEvery` answers, never two at once. Answers (or undos)
+ * arriving during a round mark it dirty and exactly one more round follows, on the labels of that moment.
+ */
+export class TrainingLoop {
+  private running = false;
+  private dirty = false;
+  private closed = false;
+  private answersSinceRound = 0;
+  private version = 0;
+  private loss: number | null = null;
+  private readonly records: ModelVersionRecord[] = [];
+  private waiters: Waiter[] = [];
+
+  constructor(
+    private readonly trainer: RoundTrainer,
+    private readonly host: TrainingHost
+  ) {}
+
+  get modelVersion(): number {
+    return this.version;
+  }
+
+  get lastLoss(): number | null {
+    return this.loss;
+  }
+
+  /** Answers since the last round started (Progress.roundDone). */
+  get roundDone(): number {
+    return this.answersSinceRound;
+  }
+
+  /** A round runs, or is owed (dirty, or enough answers for the next one). */
+  get busy(): boolean {
+    return this.running || this.dirty;
+  }
+
+  get training(): boolean {
+    return this.running;
+  }
+
+  history(): ModelVersionRecord[] {
+    return [...this.records];
+  }
+
+  answered(): void {
+    this.answersSinceRound++;
+    if (this.answersSinceRound >= this.host.roundOptions().updateEvery) {
+      this.request();
+    }
+    this.host.stateChanged();
+  }
+
+  /** An undo: a running round may have read the undone answer, so one more round follows it. */
+  undone(): void {
+    this.answersSinceRound = Math.max(0, this.answersSinceRound - 1);
+    if (this.running) {
+      this.dirty = true;
+    }
+    this.host.stateChanged();
+  }
+
+  /**
+   * Resolves true once `modelVersion ≥ version`; with `version` undefined, once no round runs or is owed
+   * (at once if idle). Resolves false after `timeoutMs`.
+   */
+  wait(version: number | undefined, timeoutMs: number): Promise<boolean> {
+    const done = version === undefined ? () => !this.busy : () => this.version >= version;
+    if (done()) {
+      return Promise.resolve(true);
+    }
+    return new Promise(resolve => {
+      const waiter: Waiter = {
+        done,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter(w => w !== waiter);
+          resolve(false);
+        }, timeoutMs)
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.waiters.forEach(w => {
+      clearTimeout(w.timer);
+      w.resolve(false);
+    });
+    this.waiters = [];
+  }
+
+  private request(): void {
+    if (this.running) {
+      this.dirty = true;
+      return;
+    }
+    void this.run();
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    this.host.stateChanged();
+    try {
+      do {
+        this.dirty = false;
+        await this.round();
+      } while (this.dirty && !this.closed);
+    } finally {
+      this.running = false;
+      this.host.stateChanged();
+      this.settleWaiters();
+    }
+  }
+
+  private async round(): Promise<void> {
+    const labels = this.host.pairs();
+    this.answersSinceRound = 0;
+    if (labels.length === 0) {
+      return;
+    }
+    const started = performance.now();
+    const answers = this.host.answerCount();
+    const { updateEvery: _updateEvery, ...options } = this.host.roundOptions();
+    try {
+      await this.trainer.trainRound(labels, options, (output: RoundOutput) => {
+        if (output.vectors === null || this.closed) {
+          return;
+        }
+        this.host.install(output.result.modelVersion, output.vectors, output.rows);
+        this.version = output.result.modelVersion;
+        this.loss = output.result.loss;
+        const record: ModelVersionRecord = {
+          version: this.version,
+          loss: this.loss,
+          answers,
+          time: new Date().toISOString(),
+          trainMs: Math.round(performance.now() - started)
+        };
+        this.records.push(record);
+        this.host.versionLive(record);
+      });
+    } catch (err) {
+      log('error', `training round failed: ${describeError(err)}`);
+    }
+    this.settleWaiters();
+  }
+
+  private settleWaiters(): void {
+    this.waiters = this.waiters.filter(w => {
+      if (!w.done()) {
+        return true;
+      }
+      clearTimeout(w.timer);
+      w.resolve(true);
+      return false;
+    });
+  }
+}
