@@ -49,7 +49,7 @@ $(STAMPS)/venv:
 	@mkdir -p $(STAMPS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q hatchling==1.29.0 hatch-nodejs-version==0.4.0 hatch-jupyter-builder==0.10.0 jupyterlab==4.6.6
+	$(BIN)/pip install -q hatchling==1.29.0 hatch-nodejs-version==0.4.0 hatch-jupyter-builder==0.10.0 editables==0.6 jupyterlab==4.6.6
 	@touch $@
 
 # ------------------------------------------------------------------ build
