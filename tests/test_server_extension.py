@@ -102,11 +102,14 @@ def test_relay_says_hello_as_the_jupyter_user(shared_server: JupyterServer) -> N
 
 def test_browser_close_closes_the_sidecar_connection(shared_server: JupyterServer) -> None:
     pid = shared_server.wait_connection_info()["pid"]
-    before = len(socket_inodes(pid))
+    # Track the relay's own socket by inode: an earlier test's connection may still be closing.
+    before = socket_inodes(pid)
     with ws_connect(shared_server) as ws:
         initialize(ws)
-        assert len(socket_inodes(pid)) == before + 1
-    wait_for(lambda: len(socket_inodes(pid)) == before, 10, "the relay to close its sidecar socket")
+        opened = socket_inodes(pid) - before
+        assert len(opened) == 1, opened
+    (relay_socket,) = opened
+    wait_for(lambda: relay_socket not in socket_inodes(pid), 10, "the relay to close its sidecar socket")
 
 
 def test_connection_file_and_socket_permissions(shared_server: JupyterServer) -> None:
