@@ -1,11 +1,11 @@
 import { EmbeddingMatrix } from './embeddingMatrix';
 import { Neighbour } from './exactKnn';
 
-/** Pool rows scanned between checks of the time slice. */
-const BLOCK_ROWS = 1024;
+/** Multiply-adds between checks of the time slice (≈ 1–2 ms of JS): the block of pool rows shrinks as queries grow. */
+const BLOCK_WORK = 1.5e6;
 
 export interface ScanControl {
-  /** Yield to the event loop once a slice has run this long (default 8 ms). */
+  /** Yield to the event loop once a slice has run this long (default 4 ms). */
   sliceMs?: number;
   /** Polled between slices; returning true abandons the scan (result undefined). */
   cancelled?: () => boolean;
@@ -30,10 +30,11 @@ export async function batchTopK(
   queryRows.forEach((row, i) => queries.set(matrix.row(row), i * dim));
   const scores = new Float32Array(q * k).fill(-Infinity);
   const rows = new Int32Array(q * k).fill(-1);
-  const sliceMs = control.sliceMs ?? 8;
+  const sliceMs = control.sliceMs ?? 4;
+  const blockRows = Math.max(16, Math.floor(BLOCK_WORK / Math.max(1, q * dim)));
   let sliceStart = performance.now();
-  for (let block = 0; block < n; block += BLOCK_ROWS) {
-    const end = Math.min(n, block + BLOCK_ROWS);
+  for (let block = 0; block < n; block += blockRows) {
+    const end = Math.min(n, block + blockRows);
     for (let i = 0; i < q; i++) {
       const self = queryRows[i];
       const qBase = i * dim;

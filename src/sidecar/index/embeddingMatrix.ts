@@ -13,6 +13,17 @@ export class EmbeddingMatrix {
     this.data = new Float32Array(initialRows * dim);
   }
 
+  /** A matrix over `rows` rows already laid out row-major in `data` (not copied: the caller hands it over). */
+  static wrap(dim: number, data: Float32Array, rows: number): EmbeddingMatrix {
+    if (data.length < rows * dim) {
+      throw new Error(`${data.length} floats hold fewer than ${rows} rows of ${dim}`);
+    }
+    const matrix = new EmbeddingMatrix(dim, 0);
+    matrix.data = data;
+    matrix.rows = rows;
+    return matrix;
+  }
+
   get size(): number {
     return this.rows;
   }

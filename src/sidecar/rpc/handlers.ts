@@ -72,10 +72,13 @@ export function registerHandlers(client: ClientConnection, { sessions, hub, root
     return {};
   });
 
-  client.handle('nextQuestion', ({ sessionId }) => ({ question: sessions.get(sessionId).nextQuestion(client.id) }));
+  // Served from memory (prepared questions); never a pool scan on the request path.
+  client.handle('nextQuestion', async ({ sessionId }) => ({
+    question: (await sessions.get(sessionId).serveQuestions(client.id, 1))[0] ?? null
+  }));
 
-  client.handle('nextQuestions', ({ sessionId, count }) => ({
-    questions: sessions.get(sessionId).nextQuestions(client.id, count)
+  client.handle('nextQuestions', async ({ sessionId, count }) => ({
+    questions: await sessions.get(sessionId).serveQuestions(client.id, count)
   }));
 
   client.handle('answer', ({ sessionId, ...answer }) => sessions.get(sessionId).answer(client.id, answer));

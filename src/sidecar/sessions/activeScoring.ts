@@ -73,17 +73,25 @@ export function expectedEntropy(scores: readonly number[], model: RelevanceModel
   return sum / scores.length;
 }
 
-/** For each candidate row: 1 − max cosine to any of `asked` (2 when nothing was asked yet): k-center's distance. */
-export function distanceToAsked(
+/**
+ * For each candidate row: 1 − max cosine to any of `asked` (2 when nothing was asked yet): k-center's
+ * distance. Time-sliced like the scans (it is candidates × asked × dim multiply-adds).
+ */
+export async function distanceToAsked(
   matrix: EmbeddingMatrix,
   candidates: readonly number[],
-  asked: readonly number[]
-): Float32Array {
+  asked: readonly number[],
+  sliceMs = 4
+): Promise<Float32Array> {
   const dim = matrix.dim;
   const data = matrix.view();
   const out = new Float32Array(candidates.length).fill(2);
-  candidates.forEach((c, i) => {
-    const cb = c * dim;
+  if (asked.length === 0) {
+    return out;
+  }
+  let sliceStart = performance.now();
+  for (let i = 0; i < candidates.length; i++) {
+    const cb = candidates[i] * dim;
     let best = -Infinity;
     for (const a of asked) {
       const ab = a * dim;
@@ -95,9 +103,11 @@ export function distanceToAsked(
         best = s;
       }
     }
-    if (asked.length > 0) {
-      out[i] = 1 - best;
+    out[i] = 1 - best;
+    if (performance.now() - sliceStart > sliceMs) {
+      await new Promise<void>(resolve => setImmediate(resolve));
+      sliceStart = performance.now();
     }
-  });
+  }
   return out;
 }

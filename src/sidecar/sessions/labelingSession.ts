@@ -23,15 +23,17 @@ import { fromEngineError } from '../models/engineErrors';
 import { featurize } from '../models/featurize';
 import { ModelPlan, planModel } from '../models/modelPlan';
 import { exportArtifacts } from '../models/modelArtifacts';
-import { ModelWorker } from '../training/modelWorker';
+import { ModelWorker, RoundScan } from '../training/modelWorker';
 import { TrainingLoop } from '../training/trainingLoop';
-import { LabeledSimilarity } from './activeScoring';
+import { LabeledSimilarity, expectedEntropy, fitRelevanceModel } from './activeScoring';
 import { ItemPool, idKey } from './itemPool';
 import { LabelStore } from './labelStore';
 import { PrefetchQueue } from './prefetchQueue';
-import { BuiltQuestion, buildQuestion } from './questionBuilder';
+import { NeighbourCache } from './neighbourCache';
+import { BuiltQuestion, QuestionShape, buildQuestion, neighboursSuffice } from './questionBuilder';
 import { QueryQueue } from './queryQueue';
-import { Pick, QuerySelector } from './querySelector';
+import { ACTIVE_TUNING, Pick, QuerySelector } from './querySelector';
+import type { Neighbour } from '../index/exactKnn';
 import { EffectiveConfig, PREFETCH_DEPTH, withDefaults } from './sessionOptions';
 import { Rng } from '../engine/training/random';
 
@@ -93,10 +95,14 @@ export class LabelingSession {
   private readonly rng: Rng;
   private readonly selector: QuerySelector;
   private readonly prefetch: PrefetchQueue;
+  private readonly cache = new NeighbourCache();
   private readonly fixedEmbedder?: HashedNgramEmbedder;
   private worker?: ModelWorker;
   private loop?: TrainingLoop;
   private loadChain: Promise<void> = Promise.resolve();
+  /** Set while a round ranks rows in the worker (see roundScan). */
+  private pendingScan?: Promise<void>;
+  private scanFor?: { version: number; asked: Set<number> };
 
   private expectedItems = 0;
   private nextChunkIndex = 0;
@@ -109,6 +115,8 @@ export class LabelingSession {
   /** Open questions each connection holds, oldest first, so `question/next` is idempotent. */
   private readonly held = new Map<HolderId, QuestionRecord[]>();
   private readonly askedRows: number[] = [];
+  /** Why rows of dropped prepared questions were picked (they are asked from the handed-back list). */
+  private readonly droppedStrategy = new Map<number, QueryStrategy>();
 
   private readonly answersById = new Map<string, AnswerEntry>();
   /** Every answer in order, undone ones included. */
@@ -137,14 +145,26 @@ export class LabelingSession {
       }),
       labeledSimilarities: () => this.labeledSimilarities(),
       askedRows: () => this.askedRows,
-      random: () => this.rng.next()
+      answerCount: () => this.counts.done,
+      random: () => this.rng.next(),
+      closed: () => this.closed,
+      leftover: (row, modelVersion, neighbours) => this.cache.put({ row, modelVersion, neighbours }, true),
+      cachedSample: () => {
+        const entries = this.cache.currentLeftovers(this.modelVersion, row => this.queue.isFresh(row));
+        return { rows: entries.map(e => e.row), neighbours: entries.map(e => e.neighbours) };
+      }
     });
     this.prefetch = new PrefetchQueue(
       {
         canAsk: () => this.canAsk(),
         modelVersion: () => this.modelVersion,
-        pickBatch: (count, cancelled) => this.selector.pickBatch(count, cancelled),
-        build: pick => this.build(pick)
+        pickBatch: count => this.selector.pickBatch(count),
+        rescan: rows => this.neighboursNow(rows),
+        build: pick => this.build(pick),
+        giveBack: row => this.queue.putBack(row),
+        stale: () => this.staleReturned(),
+        cached: (rows, neighbours) =>
+          rows.forEach((row, i) => this.cache.put({ row, modelVersion: this.modelVersion, neighbours: neighbours[i] }))
       },
       PREFETCH_DEPTH
     );
@@ -246,24 +266,52 @@ export class LabelingSession {
     }
   }
 
-  /** The oldest question this connection holds, else a new one; null when none is left. */
+  /**
+   * The oldest question this connection holds, else a new one; null when none is left. Synchronous, for
+   * in-process callers (specs, benchmarks): when nothing is prepared it may scan the pool itself. The
+   * socket handlers use `serveQuestion`, which never does.
+   */
   nextQuestion(holder: HolderId): Question | null {
     const held = this.openHeld(holder);
     if (held.length > 0) {
       return held[0].question;
     }
-    return this.assign(holder)?.question ?? null;
+    return this.assign(holder, true)?.question ?? null;
   }
 
-  /** Up to `count` questions for this connection: those it holds first, then new ones. */
+  /** Up to `count` questions for this connection: those it holds first, then new ones (may scan, see nextQuestion). */
   nextQuestions(holder: HolderId, count: number): Question[] {
     const held = this.openHeld(holder);
     while (held.length < count) {
-      const record = this.assign(holder);
+      const record = this.assign(holder, true);
       if (record === undefined) {
         break;
       }
       held.push(record);
+    }
+    return held.slice(0, count).map(record => record.question);
+  }
+
+  /**
+   * `question/next` and `question/nextBatch`: like `nextQuestions`, but served from memory only — prepared
+   * questions, handed-back queries and scanned leftovers. When none is there (the pool just finished
+   * loading), it waits for the background refill (time-sliced, the event loop keeps running).
+   */
+  async serveQuestions(holder: HolderId, count: number): Promise<Question[]> {
+    const held = this.openHeld(holder);
+    for (let waits = 0; held.length < count;) {
+      const record = this.assign(holder, false);
+      if (record !== undefined) {
+        held.push(record);
+        continue;
+      }
+      if (!this.canAsk() || waits >= 3) {
+        break;
+      }
+      waits++;
+      this.prefetch.fill();
+      await this.prefetch.available();
+      this.openHeld(holder).forEach(r => held.includes(r) || held.push(r));
     }
     return held.slice(0, count).map(record => record.question);
   }
@@ -377,10 +425,7 @@ export class LabelingSession {
     }
     const shapeKeys = ['topK', 'queryOrder', 'hardNegatives', 'randomNegatives', 'randomShare'] as const;
     if (shapeKeys.some(key => before[key] !== this.config[key])) {
-      for (const row of this.prefetch.clear().reverse()) {
-        this.queue.giveBack(row);
-      }
-      this.prefetch.fill();
+      this.dropPrepared();
     }
     this.deps.listener.progressChanged(this);
     return this.info();
@@ -467,6 +512,7 @@ export class LabelingSession {
   close(): void {
     this.closed = true;
     this.prefetch.clear();
+    this.cache.clear();
     this.loop?.close();
     void this.worker?.close();
   }
@@ -507,6 +553,7 @@ export class LabelingSession {
         updateEvery: this.config.updateEvery
       }),
       install: (_version, vectors, rows) => this.install(vectors, rows),
+      scan: this.roundScan(),
       versionLive: record => {
         this.prefetch.modelChanged();
         this.deps.listener.modelUpdated?.(this, record);
@@ -529,16 +576,93 @@ export class LabelingSession {
     this.queue.grow(rows);
     this.deps.listener.progressChanged(this);
     if (isLast) {
+      // Questions prepared while loading ranked only part of the pool.
+      this.dropPrepared();
       this.deps.listener.loadingFinished(this);
     }
     this.prefetch.fill();
   }
 
-  /** Atomically swaps the index for a new model's embeddings of rows [0, rows). */
+  /** Drops prepared questions and cached neighbours (the pool or the question shape changed); rows go back. */
+  private dropPrepared(): void {
+    this.cache.clear();
+    for (const prepared of this.prefetch.clear()) {
+      this.droppedStrategy.set(prepared.built.queryRow, prepared.pick.strategy);
+      this.queue.putBack(prepared.built.queryRow);
+    }
+    this.prefetch.fill();
+  }
+
+  /**
+   * Swaps the index for a new model's embeddings of rows [0, rows) in one assignment (the array is handed
+   * over, not copied): a scan running meanwhile finishes on the matrix it started with.
+   */
   private install(vectors: Float32Array, rows: number): void {
-    const next = new EmbeddingMatrix(this.vectors.dim, Math.max(rows, 1));
-    next.append(vectors.subarray(0, rows * this.vectors.dim));
-    this.vectors = next;
+    this.vectors = EmbeddingMatrix.wrap(this.vectors.dim, vectors, rows);
+  }
+
+  /**
+   * What a training round ranks in the worker right after re-embedding (one batched matMul + topk there,
+   * instead of JS scans here): the prepared questions' rows, handed-back rows, and — for the active order —
+   * a fresh sample that the next picks are scored on.
+   */
+  private roundScan(): RoundScan {
+    let finished: () => void = () => undefined;
+    return {
+      rows: () => {
+        this.pendingScan = new Promise<void>(resolve => (finished = resolve));
+        const version = this.modelVersion;
+        const asked = new Set([...this.prefetch.rows(), ...this.queue.returnedRows()]);
+        const rows = new Set(asked);
+        if (this.config.queryOrder === 'active') {
+          const size = this.vectors.size;
+          const { minSample, maxSample, roundBudget } = ACTIVE_TUNING;
+          const count = Math.max(minSample, Math.min(maxSample, Math.round(roundBudget / (size * this.vectors.dim))));
+          this.queue.sampleFresh(count, size, () => this.rng.next()).forEach(row => rows.add(row));
+        }
+        this.scanFor = { version, asked };
+        return { rows: [...rows], k: this.neighbourCount() };
+      },
+      done: neighbours => {
+        const scanFor = this.scanFor;
+        if (neighbours !== undefined && scanFor !== undefined && scanFor.version === this.modelVersion) {
+          neighbours.rows.forEach((row, i) =>
+            this.cache.put(
+              { row, modelVersion: scanFor.version, neighbours: neighbours.lists[i] },
+              !scanFor.asked.has(row)
+            )
+          );
+        }
+        this.pendingScan = undefined;
+        finished();
+      }
+    };
+  }
+
+  /** Neighbours of `rows` under the live version: cached ones (the round computed them) or a time-sliced scan. */
+  private async neighboursNow(rows: number[]): Promise<Neighbour[][] | undefined> {
+    // The round is ranking these rows in the worker right now: wait for that rather than scan twice.
+    await this.pendingScan;
+    const version = this.modelVersion;
+    const wanted = this.neighbourCount();
+    const lists = rows.map(row => {
+      const entry = this.cache.get(row, wanted);
+      return entry !== undefined && entry.modelVersion === version ? entry.neighbours : undefined;
+    });
+    const missing = rows.filter((_, i) => lists[i] === undefined);
+    if (missing.length > 0) {
+      const found = await this.selector.rescan(missing);
+      if (found === undefined || this.modelVersion !== version) {
+        return undefined;
+      }
+      let next = 0;
+      lists.forEach((list, i) => {
+        if (list === undefined) {
+          lists[i] = found[next++];
+        }
+      });
+    }
+    return lists as Neighbour[][];
   }
 
   private canAsk(): boolean {
@@ -551,27 +675,38 @@ export class LabelingSession {
     return open;
   }
 
-  private assign(holder: HolderId): QuestionRecord | undefined {
+  /**
+   * A new question for `holder`, from memory: a handed-back query (its cached neighbours), else the oldest
+   * prepared question, else a leftover an active scan ranked. Only with `mayScan` (the synchronous API)
+   * does it fall back to picking and scanning on the spot.
+   */
+  private assign(holder: HolderId, mayScan: boolean): QuestionRecord | undefined {
     if (!this.canAsk()) {
       return undefined;
     }
     let built: BuiltQuestion | undefined;
     const returned = this.queue.takeReturned();
     if (returned !== undefined) {
-      const strategy: QueryStrategy = this.questionByRow.get(returned)?.question.strategy ?? 'repeat';
-      built = this.build({ row: returned, strategy, modelVersion: this.modelVersion });
-    } else {
-      const prepared = this.prefetch.take();
-      if (prepared !== undefined) {
-        built = prepared.built;
+      const strategy: QueryStrategy =
+        this.questionByRow.get(returned)?.question.strategy ?? this.droppedStrategy.get(returned) ?? 'repeat';
+      const cached = this.cache.get(returned, this.neighbourCount());
+      if (cached !== undefined || mayScan) {
+        built = this.build({ row: returned, strategy, ...this.cachedPick(cached) });
       } else {
-        const pick = this.selector.pickNow();
-        built = pick === undefined ? undefined : this.build(pick);
+        // Not scanned yet (the pool or the shape changed): the background task does it; asked after that.
+        this.queue.giveBack(returned);
+        this.prefetch.fill();
       }
+    }
+    built ??= this.prefetch.take()?.built;
+    if (built === undefined) {
+      const pick = this.pickLeftover() ?? (mayScan ? this.selector.pickNow() : undefined);
+      built = pick === undefined ? undefined : this.build(pick);
     }
     if (built === undefined) {
       return undefined;
     }
+    this.cache.used(built.queryRow);
     const previous = this.questionByRow.get(built.queryRow);
     if (previous !== undefined && previous.status === 'open') {
       // A question handed back by a closed connection: its late answer must not count twice.
@@ -589,22 +724,96 @@ export class LabelingSession {
     return record;
   }
 
+  private shape(): QuestionShape {
+    return {
+      topK: this.config.topK,
+      hardNegatives: this.config.hardNegatives,
+      randomNegatives: this.config.randomNegatives
+    };
+  }
+
+  private neighbourCount(): number {
+    return Math.min(this.config.topK + this.config.hardNegatives, this.vectors.size - 1);
+  }
+
+  private cachedPick(cached: { modelVersion: number; neighbours: Pick['neighbours'] } | undefined) {
+    return cached === undefined
+      ? { modelVersion: this.modelVersion }
+      : { modelVersion: cached.modelVersion, neighbours: cached.neighbours };
+  }
+
+  /**
+   * A question from a pick. With enough neighbours it says the version that ranked them; otherwise (the
+   * synchronous API only) it scans the live index. Its neighbours are cached so a repeat needs no scan.
+   */
   private build(pick: Pick): BuiltQuestion {
-    return buildQuestion(
+    const shape = this.shape();
+    const known = neighboursSuffice(pick.neighbours, shape, this.vectors);
+    const modelVersion = known ? pick.modelVersion : this.modelVersion;
+    const built = buildQuestion(
       this.id,
       this.pool,
       this.vectors,
-      this.modelVersion,
+      modelVersion,
       pick.row,
       pick.strategy,
-      {
-        topK: this.config.topK,
-        hardNegatives: this.config.hardNegatives,
-        randomNegatives: this.config.randomNegatives
-      },
+      shape,
       () => this.rng.next(),
-      pick.modelVersion === this.modelVersion ? pick.neighbours : undefined
+      known ? pick.neighbours : undefined
     );
+    this.cache.put({ row: pick.row, modelVersion, neighbours: built.neighbours });
+    return built;
+  }
+
+  /**
+   * The prepared queue ran dry: a fresh row an earlier active scan ranked (its neighbours cached). By
+   * uncertainty under the current relevance fit when there is one, else the most recent (a uniform sample).
+   */
+  private pickLeftover(): Pick | undefined {
+    if (this.config.queryOrder !== 'active') {
+      return undefined;
+    }
+    const rows = this.cache.leftoverRows(row => this.queue.isFresh(row));
+    if (rows.length === 0) {
+      return undefined;
+    }
+    const relevance = fitRelevanceModel(this.labeledSimilarities());
+    let row = rows[0];
+    if (relevance !== undefined) {
+      let best = -Infinity;
+      for (const candidate of rows) {
+        const entry = this.cache.get(candidate, 0);
+        const score = entry
+          ? expectedEntropy(
+              entry.neighbours.slice(0, this.config.topK).map(n => n.score),
+              relevance
+            )
+          : -1;
+        if (score > best) {
+          best = score;
+          row = candidate;
+        }
+      }
+    }
+    const entry = this.cache.get(row, this.neighbourCount());
+    if (entry === undefined || !this.queue.takeRow(row)) {
+      return undefined;
+    }
+    return {
+      row,
+      strategy: relevance ? 'uncertain' : 'random',
+      modelVersion: entry.modelVersion,
+      neighbours: entry.neighbours
+    };
+  }
+
+  /** Handed-back rows whose cached neighbours are missing or older than the live model: the pump rescans them. */
+  private staleReturned(): number[] {
+    const wanted = this.neighbourCount();
+    return this.queue
+      .returnedRows()
+      .filter(row => (this.cache.get(row, wanted)?.modelVersion ?? -1) < this.modelVersion)
+      .slice(0, 8);
   }
 
   private labeledSimilarities(): LabeledSimilarity[] {

@@ -6,8 +6,18 @@ export interface PrefetchHost {
   /** False while the pool is too small or the session is closed. */
   canAsk(): boolean;
   modelVersion(): number;
-  pickBatch(count: number, cancelled: () => boolean): Promise<Pick[] | undefined>;
+  /** Up to `count` rows taken for questions, with their neighbours (a time-sliced background scan). */
+  pickBatch(count: number): Promise<Pick[]>;
+  /** Neighbours of `rows` under the live model (time-sliced); undefined if the index changed meanwhile. */
+  rescan(rows: number[]): Promise<Pick['neighbours'][] | undefined>;
+  /** Builds a question from a pick whose neighbours are known: no scan. */
   build(pick: Pick): BuiltQuestion;
+  /** Rows of dropped prepared questions go back to the pool. */
+  giveBack(row: number): void;
+  /** Handed-back rows (undo, a closed connection, keepSameQuestion) whose cached neighbours are missing or old. */
+  stale(): number[];
+  /** Stores rescanned neighbours of `rows` (live version). */
+  cached(rows: number[], neighbours: NonNullable<Pick['neighbours']>[]): void;
 }
 
 export interface Prepared {
@@ -16,14 +26,22 @@ export interface Prepared {
 }
 
 /**
- * Keeps a few questions prepared (rows assigned, candidates ranked) so `question/next` answers from memory.
- * Refilling runs in the background; when a new model version goes live the prepared questions (never shown
- * yet) are rebuilt with the new embeddings, one per event-loop turn.
+ * Keeps `target` questions prepared (rows assigned, candidates ranked) so `question/next` answers from
+ * memory. One background task ("pump") does all index work, one job at a time, each a time-sliced scan
+ * that yields to the event loop (setImmediate) every few milliseconds:
+ *  1. handed-back rows (asked next) whose neighbours are not cached, or ranked by an older version: rescan;
+ *  2. refresh — a new model version went live: the prepared questions are re-ranked with it (one batched
+ *     scan) and swapped in place. Until then they stay valid and are served as they are: each carries the
+ *     version that ranked it;
+ *  3. refill — top up to `target` with the query order's next picks.
+ * Nothing here ever scans on the request path: `take()` only shifts the queue.
  */
 export class PrefetchQueue {
   private readonly ready: Prepared[] = [];
-  private filling = false;
+  private running = false;
+  private refreshWanted = false;
   private generation = 0;
+  private waiters: (() => void)[] = [];
 
   constructor(
     private readonly host: PrefetchHost,
@@ -34,59 +52,86 @@ export class PrefetchQueue {
     return this.ready.length;
   }
 
-  /** The oldest prepared question, rebuilt first if its model version is stale. */
+  /** Query rows of the prepared questions, oldest first. */
+  rows(): number[] {
+    return this.ready.map(prepared => prepared.built.queryRow);
+  }
+
+  /** Whether the background task is working (or about to). */
+  get busy(): boolean {
+    return this.running;
+  }
+
+  /** The oldest prepared question, as it is (possibly ranked by an older model version); refills behind it. */
   take(): Prepared | undefined {
     const next = this.ready.shift();
-    if (next !== undefined && next.built.question.modelVersion !== this.host.modelVersion()) {
-      return this.rebuild(next);
-    }
+    this.fill();
     return next;
   }
 
-  /** Starts a background refill unless one runs. */
+  /** Starts the background task unless it runs. */
   fill(): void {
-    if (this.filling) {
+    if (this.running) {
       return;
     }
-    this.filling = true;
-    setImmediate(() => void this.refill());
+    this.running = true;
+    setImmediate(() => void this.pump());
   }
 
-  /** A new model is live: rebuild the prepared questions with it, then top up. */
+  /** A new model version is live: re-rank the prepared questions in the background. */
   modelChanged(): void {
-    this.generation++;
-    const generation = this.generation;
-    const step = (i: number): void => {
-      if (generation !== this.generation || i >= this.ready.length) {
-        return;
-      }
-      const prepared = this.ready[i];
-      if (prepared.built.question.modelVersion !== this.host.modelVersion()) {
-        this.ready[i] = this.rebuild(prepared);
-      }
-      setImmediate(() => step(i + 1));
-    };
-    setImmediate(() => step(0));
+    this.refreshWanted = true;
     this.fill();
   }
 
-  /** Drops every prepared question (options changed, session closed); returns their rows to give back. */
-  clear(): number[] {
+  /** Resolves once a question is prepared, or the background task has stopped without one. */
+  available(): Promise<void> {
+    if (this.ready.length > 0 || !this.running) {
+      return Promise.resolve();
+    }
+    return new Promise(resolve => this.waiters.push(resolve));
+  }
+
+  /** Drops every prepared question (options changed, session closed); returns them (their rows go back). */
+  clear(): Prepared[] {
     this.generation++;
-    return this.ready.splice(0).map(prepared => prepared.built.queryRow);
+    return this.ready.splice(0);
   }
 
-  private rebuild(prepared: Prepared): Prepared {
-    const pick: Pick = { ...prepared.pick, modelVersion: this.host.modelVersion(), neighbours: undefined };
-    return { pick, built: this.host.build(pick) };
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    waiters.forEach(resolve => resolve());
   }
 
-  private async refill(): Promise<void> {
+  private async pump(): Promise<void> {
     try {
-      while (this.host.canAsk() && this.ready.length < this.target) {
+      for (;;) {
+        if (!this.host.canAsk()) {
+          break;
+        }
+        const stale = this.host.stale();
+        if (stale.length > 0) {
+          const version = this.host.modelVersion();
+          const neighbours = await this.host.rescan(stale);
+          if (neighbours !== undefined && this.host.modelVersion() === version) {
+            this.host.cached(stale, neighbours as NonNullable<Pick['neighbours']>[]);
+          }
+          continue;
+        }
+        if (this.refreshWanted) {
+          this.refreshWanted = false;
+          await this.refresh();
+          continue;
+        }
+        if (this.ready.length >= this.target) {
+          break;
+        }
         const generation = this.generation;
-        const picks = await this.host.pickBatch(this.target - this.ready.length, () => generation !== this.generation);
-        if (picks === undefined) {
+        const picks = await this.host.pickBatch(this.target - this.ready.length);
+        if (generation !== this.generation) {
+          // Cleared meanwhile (options changed): these picks follow the old options.
+          picks.forEach(pick => this.host.giveBack(pick.row));
           continue;
         }
         if (picks.length === 0) {
@@ -95,9 +140,32 @@ export class PrefetchQueue {
         for (const pick of picks) {
           this.ready.push({ pick, built: this.host.build(pick) });
         }
+        this.notify();
       }
     } finally {
-      this.filling = false;
+      this.running = false;
+      this.notify();
     }
+  }
+
+  /** Re-ranks prepared questions older than the live version; entries taken meanwhile are left alone. */
+  private async refresh(): Promise<void> {
+    const version = this.host.modelVersion();
+    const stale = this.ready.filter(prepared => prepared.built.question.modelVersion !== version);
+    if (stale.length === 0) {
+      return;
+    }
+    const neighbours = await this.host.rescan(stale.map(prepared => prepared.built.queryRow));
+    if (neighbours === undefined || this.host.modelVersion() !== version) {
+      this.refreshWanted = true;
+      return;
+    }
+    stale.forEach((prepared, i) => {
+      const at = this.ready.indexOf(prepared);
+      if (at >= 0) {
+        const pick: Pick = { ...prepared.pick, modelVersion: version, neighbours: neighbours[i] };
+        this.ready[at] = { pick, built: this.host.build(pick) };
+      }
+    });
   }
 }

@@ -97,6 +97,17 @@ export class QueryQueue {
     this.states[row] = RowState.Answered;
   }
 
+  /** Makes `row` askable again, after the rows already handed back (a prepared question was dropped). */
+  putBack(row: number): void {
+    this.states[row] = RowState.Fresh;
+    this.returned.push(row);
+  }
+
+  /** Handed-back rows still fresh, in the order they will be asked. */
+  returnedRows(): number[] {
+    return this.returned.filter(row => this.states[row] === RowState.Fresh);
+  }
+
   /** Makes `row` askable again, next in line. */
   giveBack(row: number): void {
     this.states[row] = RowState.Fresh;

@@ -14,6 +14,17 @@ export interface BuiltQuestion {
   question: Question;
   queryRow: number;
   candidateRows: number[];
+  /** The ranked neighbours (top-K + hard) the question was built from, for reuse without a scan. */
+  neighbours: Neighbour[];
+}
+
+/** Whether `neighbours` are enough for a question of `shape` over `matrix` (else it must scan). */
+export function neighboursSuffice(
+  neighbours: readonly Neighbour[] | undefined,
+  shape: QuestionShape,
+  matrix: EmbeddingMatrix
+): neighbours is Neighbour[] {
+  return neighbours !== undefined && neighbours.length >= Math.min(shape.topK + shape.hardNegatives, matrix.size - 1);
 }
 
 /**
@@ -33,13 +44,12 @@ export function buildQuestion(
   neighbours?: Neighbour[]
 ): BuiltQuestion {
   const wanted = shape.topK + shape.hardNegatives;
-  const ranked =
-    neighbours && neighbours.length >= Math.min(wanted, matrix.size - 1)
-      ? neighbours
-      : exactTopK(matrix, matrix.row(row), wanted, row);
+  const ranked = (
+    neighboursSuffice(neighbours, shape, matrix) ? neighbours : exactTopK(matrix, matrix.row(row), wanted, row)
+  ).slice(0, wanted);
   const candidates: Candidate[] = [];
   const candidateRows: number[] = [];
-  ranked.slice(0, wanted).forEach(({ row: at, score }, rank) => {
+  ranked.forEach(({ row: at, score }, rank) => {
     candidates.push(rank < shape.topK ? { ...pool.item(at), score } : { ...pool.item(at), score, extra: 'hard' });
     candidateRows.push(at);
   });
@@ -64,6 +74,7 @@ export function buildQuestion(
   return {
     question: { id: randomUUID(), sessionId, query: pool.item(row), candidates, modelVersion, strategy },
     queryRow: row,
-    candidateRows
+    candidateRows,
+    neighbours: ranked
   };
 }

@@ -83,10 +83,14 @@ export class FrameClient {
   }
 
   /** Sends a request and waits for its response. */
-  async request(method: string, params?: object, payload?: Uint8Array): Promise<WireMessage> {
+  async request(method: string, params?: object, payload?: Uint8Array, timeoutMs = 5000): Promise<WireMessage> {
     const id = this.nextId++;
     this.send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params }, payload);
-    return this.waitFor(message => message.id === id && message.method === undefined, `response to ${method}`);
+    return this.waitFor(
+      message => message.id === id && message.method === undefined,
+      `response to ${method}`,
+      timeoutMs
+    );
   }
 
   /** Waits for (and removes) the first received message matching `predicate`. */

@@ -40,8 +40,13 @@ export interface RunningSidecar {
 }
 
 /** Starts the built bundle with plain `node`, sends the config line and waits for the ready line. */
-export function startSidecar(configLine: string, bundle = SIDECAR_BUNDLE, timeoutMs = 10_000): Promise<RunningSidecar> {
-  const child = spawn(process.execPath, [bundle], { cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
+export function startSidecar(
+  configLine: string,
+  bundle = SIDECAR_BUNDLE,
+  timeoutMs = 10_000,
+  nodeArgs: string[] = []
+): Promise<RunningSidecar> {
+  const child = spawn(process.execPath, [...nodeArgs, bundle], { cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', chunk => (stderr += chunk.toString()));

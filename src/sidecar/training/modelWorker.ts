@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { InitParams, InitResult, PairLabel, TrainRoundResult, WeightsResult } from '../engine/training';
+import type { Neighbour } from '../index/exactKnn';
 import { TrainerClient } from '../engine/training/trainerClient';
 import { backendChoice, trainerWorkerScript } from './workerScript';
 
@@ -9,6 +10,18 @@ export interface RoundOutput {
   /** Row-major pool embeddings (`rows × dim`), null when the round made no step. */
   vectors: Float32Array | null;
   rows: number;
+  /** Neighbours under the new embeddings of the rows `scan` asked for (computed in the worker). */
+  neighbours?: { rows: number[]; lists: Neighbour[][] };
+}
+
+/** Rows whose top-`k` the round computes on the new embeddings, asked right after re-embedding. */
+/**
+ * Rows whose top-K the round computes on the new embeddings in the worker: asked right after the new
+ * version is installed (so the scan never delays it), answered through `done` (undefined if it failed).
+ */
+export interface RoundScan {
+  rows(): { rows: number[]; k: number };
+  done(neighbours: RoundOutput['neighbours']): void;
 }
 
 export interface RoundOptions {
@@ -19,7 +32,12 @@ export interface RoundOptions {
 
 /** Trains a round from labels; the session's model worker, or a fake in tests. */
 export interface RoundTrainer {
-  trainRound(labels: PairLabel[], options: RoundOptions, install: (output: RoundOutput) => void): Promise<RoundOutput>;
+  trainRound(
+    labels: PairLabel[],
+    options: RoundOptions,
+    install: (output: RoundOutput) => void,
+    scan?: RoundScan
+  ): Promise<RoundOutput>;
 }
 
 /** Rows per re-embedding chunk: small enough that the worker answers other messages in between. */
@@ -77,7 +95,12 @@ export class ModelWorker implements RoundTrainer {
     return this.run(() => this.client.embed(features));
   }
 
-  trainRound(labels: PairLabel[], options: RoundOptions, install: (output: RoundOutput) => void): Promise<RoundOutput> {
+  trainRound(
+    labels: PairLabel[],
+    options: RoundOptions,
+    install: (output: RoundOutput) => void,
+    scan?: RoundScan
+  ): Promise<RoundOutput> {
     return this.run(async () => {
       await this.client.setLabels(labels);
       const result = await this.client.train(options);
@@ -87,8 +110,30 @@ export class ModelWorker implements RoundTrainer {
         await this.client.embedPool({ chunkRows: EMBED_CHUNK_ROWS }, (at, chunk) => out.set(chunk, at * this.dim));
         vectors = out;
       }
-      const output = { result, vectors, rows: this.poolRows };
+      const output: RoundOutput = { result, vectors, rows: this.poolRows };
       install(output);
+      const wanted = vectors !== null ? scan?.rows() : undefined;
+      if (wanted !== undefined && scan !== undefined) {
+        let neighbours: RoundOutput['neighbours'];
+        try {
+          if (wanted.rows.length > 0 && wanted.k > 0) {
+            const found = await this.client.topK(wanted.rows, wanted.k);
+            neighbours = {
+              rows: wanted.rows,
+              lists: wanted.rows.map((_, i) => {
+                const list: Neighbour[] = [];
+                for (let j = 0; j < wanted.k && found.indices[i * wanted.k + j] >= 0; j++) {
+                  list.push({ row: found.indices[i * wanted.k + j], score: found.scores[i * wanted.k + j] });
+                }
+                return list;
+              })
+            };
+          }
+        } finally {
+          scan.done(neighbours);
+        }
+        output.neighbours = neighbours;
+      }
       return output;
     });
   }

@@ -1,7 +1,7 @@
 import type { ModelVersionRecord } from '../../protocol/messages';
 import type { PairLabel } from '../engine/training';
 import { describeError, log } from '../log';
-import type { RoundOptions, RoundOutput, RoundTrainer } from './modelWorker';
+import type { RoundOptions, RoundOutput, RoundScan, RoundTrainer } from './modelWorker';
 
 /** What the loop needs from its session. */
 export interface TrainingHost {
@@ -11,7 +11,9 @@ export interface TrainingHost {
   answerCount(): number;
   roundOptions(): RoundOptions & { updateEvery: number };
   /** Swaps the index to the new embeddings; called inside the trainer's task, before the version is announced. */
-  install(version: number, vectors: Float32Array, rows: number): void;
+  install(version: number, vectors: Float32Array, rows: number, neighbours?: RoundOutput['neighbours']): void;
+  /** Rows whose neighbours the round should compute on the new embeddings (in the worker). */
+  scan?: RoundScan;
   versionLive(record: ModelVersionRecord): void;
   /** Training flag or round counters changed. */
   stateChanged(): void;
@@ -149,23 +151,30 @@ export class TrainingLoop {
     const answers = this.host.answerCount();
     const { updateEvery: _updateEvery, ...options } = this.host.roundOptions();
     try {
-      await this.trainer.trainRound(labels, options, (output: RoundOutput) => {
-        if (output.vectors === null || this.closed) {
-          return;
-        }
-        this.host.install(output.result.modelVersion, output.vectors, output.rows);
-        this.version = output.result.modelVersion;
-        this.loss = output.result.loss;
-        const record: ModelVersionRecord = {
-          version: this.version,
-          loss: this.loss,
-          answers,
-          time: new Date().toISOString(),
-          trainMs: Math.round(performance.now() - started)
-        };
-        this.records.push(record);
-        this.host.versionLive(record);
-      });
+      await this.trainer.trainRound(
+        labels,
+        options,
+        (output: RoundOutput) => {
+          if (output.vectors === null || this.closed) {
+            return;
+          }
+          this.host.install(output.result.modelVersion, output.vectors, output.rows, output.neighbours);
+          this.version = output.result.modelVersion;
+          this.loss = output.result.loss;
+          const record: ModelVersionRecord = {
+            version: this.version,
+            loss: this.loss,
+            answers,
+            time: new Date().toISOString(),
+            trainMs: Math.round(performance.now() - started)
+          };
+          this.records.push(record);
+          this.host.versionLive(record);
+          // model/wait resolves now: the worker's follow-up ranking (RoundScan) must not delay it.
+          this.settleWaiters();
+        },
+        this.host.scan
+      );
     } catch (err) {
       log('error', `training round failed: ${describeError(err)}`);
     }

@@ -87,6 +87,9 @@ export class PairwiseTrainer {
   readonly outputDim: number;
   private pool = new Float32Array(0);
   private poolSize = 0;
+  /** Embeddings of pool rows [0, embeddedRows) from the last embedPool passes (for topK). */
+  private embeddings = new Float32Array(0);
+  private embeddedRows = 0;
   private labels: PairLabel[] = [];
   private version = 0;
   private disposed = false;
@@ -314,6 +317,7 @@ export class PairwiseTrainer {
       throw new EngineError('bad_input', `embedPool: bad range [${start}, ${end}) for a pool of ${this.poolSize}`);
     }
     const out = new Float32Array((end - start) * this.outputDim);
+    const keep = start === 0 || start === this.embeddedRows;
     for (let s = start; s < end; s += chunkRows) {
       const e = Math.min(end, s + chunkRows);
       const vectors = this.embedChecked(this.pool.subarray(s * this.rowSize, e * this.rowSize), batchSize);
@@ -321,7 +325,75 @@ export class PairwiseTrainer {
       onChunk?.(s, vectors);
       await new Promise<void>(resolve => setImmediate(resolve));
     }
+    if (keep) {
+      const kept = new Float32Array(end * this.outputDim);
+      if (start > 0) {
+        kept.set(this.embeddings.subarray(0, start * this.outputDim));
+      }
+      kept.set(out, start * this.outputDim);
+      this.embeddings = kept;
+      this.embeddedRows = end;
+    }
     return out;
+  }
+
+  /**
+   * Exact top-`k` neighbours (cosine: the embeddings are L2-normalised; self excluded) of pool `rows` among
+   * the rows embedded by the last embedPool passes, as one batched matMul + topk on the backend — far
+   * cheaper than the main thread's JS scan. Row-major q × k results; -1 pads when the pool is smaller.
+   */
+  topK(rows: readonly number[], k: number): { indices: Int32Array; scores: Float32Array } {
+    this.assertLive();
+    const n = this.embeddedRows;
+    const d = this.outputDim;
+    const q = rows.length;
+    const indices = new Int32Array(q * k).fill(-1);
+    const scores = new Float32Array(q * k);
+    const kk = Math.min(k + 1, n);
+    if (q === 0 || kk <= 0) {
+      return { indices, scores };
+    }
+    const queries = new Float32Array(q * d);
+    rows.forEach((row, i) => {
+      if (!(Number.isInteger(row) && row >= 0 && row < n)) {
+        throw new EngineError('bad_input', `topK: row ${row} is not an embedded pool row (0..${n - 1})`);
+      }
+      queries.set(this.embeddings.subarray(row * d, (row + 1) * d), i * d);
+    });
+    const v = new Float32Array(q * kk);
+    const ix = new Int32Array(q * kk);
+    // The pool transposed once (d × n), so every product is a plain [group, d] · [d, n].
+    const pool = tf.tidy(() => tf.transpose(tf.tensor2d(this.embeddings.subarray(0, n * d), [n, d])));
+    // Query groups small enough that the group × n similarity block stays ≈ 64 MB.
+    const group = Math.max(1, Math.floor(16e6 / n));
+    try {
+      for (let g = 0; g < q; g += group) {
+        const size = Math.min(group, q - g);
+        const [values, found] = tf.tidy(() => {
+          const block = tf.tensor2d(queries.subarray(g * d, (g + size) * d), [size, d]);
+          const top = tf.topk(tf.matMul(block, pool), kk, true);
+          return [top.values, top.indices];
+        });
+        v.set(values.dataSync() as Float32Array, g * kk);
+        ix.set(found.dataSync() as Int32Array, g * kk);
+        values.dispose();
+        found.dispose();
+      }
+    } finally {
+      pool.dispose();
+    }
+    rows.forEach((row, i) => {
+      let j = 0;
+      for (let t = 0; t < kk && j < k; t++) {
+        const at = ix[i * kk + t];
+        if (at !== row) {
+          indices[i * k + j] = at;
+          scores[i * k + j] = v[i * kk + t];
+          j++;
+        }
+      }
+    });
+    return { indices, scores };
   }
 
   /** Writes model.json + weights.bin into `dir`. */

@@ -47,6 +47,7 @@ export type WorkerRequest =
   | { type: 'train'; id: number; epochs?: number; batchSize?: number; learningRate?: number }
   | { type: 'embed'; id: number; rows: Float32Array; batchSize?: number }
   | { type: 'embedPool'; id: number; start?: number; end?: number; batchSize?: number; chunkRows?: number }
+  | { type: 'topK'; id: number; rows: number[]; k: number }
   | { type: 'save'; id: number; dir: string }
   | { type: 'weights'; id: number }
   | { type: 'cancel'; id: number; target: number }

@@ -105,6 +105,11 @@ export class TrainerClient extends EventEmitter<TrainerClientEvents> {
     return this.request({ type: 'embedPool', ...opts }, [], { onChunk }) as Promise<{ modelVersion: number }>;
   }
 
+  /** Exact top-`k` (self excluded) of pool rows among the last embedded pool: q × k, -1 padded. */
+  topK(rows: number[], k: number): Promise<{ indices: Int32Array; scores: Float32Array }> {
+    return this.request({ type: 'topK', rows, k }) as Promise<{ indices: Int32Array; scores: Float32Array }>;
+  }
+
   save(dir: string): Promise<{ dir: string; modelVersion: number }> {
     return this.request({ type: 'save', dir }) as Promise<{ dir: string; modelVersion: number }>;
   }

@@ -123,6 +123,10 @@ export class TrainerWorkerHost {
         );
         return [{ modelVersion: this.t.modelVersion }];
       }
+      case 'topK': {
+        const found = this.t.topK(msg.rows, msg.k);
+        return [found, [found.indices.buffer as ArrayBuffer, found.scores.buffer as ArrayBuffer]];
+      }
       case 'save':
         await this.t.save(msg.dir);
         return [{ dir: msg.dir, modelVersion: this.t.modelVersion }];
