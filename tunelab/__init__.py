@@ -13,7 +13,14 @@ from .client import SidecarClient, SidecarConnectionLost, SidecarError
 from .protocol import Candidate, Item, Progress, Question, SessionInfo
 
 # pyarrow and pandas load on first use: the Jupyter server imports this package at start.
-_LAZY = {"label": "session", "Session": "session", "DataError": "data"}
+_LAZY = {
+    "label": "session",
+    "Session": "session",
+    "DataError": "data",
+    "fit": "fitting",
+    "Tailor": "options",
+    "TunedModel": "model",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -35,7 +42,10 @@ __all__ = [
     "SidecarClient",
     "SidecarConnectionLost",
     "SidecarError",
+    "Tailor",
+    "TunedModel",
     "__version__",
+    "fit",
     "label",
 ]
 

@@ -8,6 +8,7 @@ server (plain Python, nbconvert, CI), this process starts its own sidecar.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -43,6 +44,9 @@ def get_client() -> SidecarClient:
         if _supervisor is None:
             _supervisor = SidecarSupervisor()
             _supervisor.start()
+            # atexit runs last-registered first: close the client before the supervisor stops the
+            # sidecar, so exiting Python does not log a lost connection.
+            atexit.register(shutdown)
         _client = SidecarClient(_supervisor.connection_info).connect()
         return _client
 

@@ -81,6 +81,16 @@ class Methods:
     QUESTION_ANSWER = "question/answer"
     SESSION_UNDO = "session/undo"
     SESSION_CLOSE = "session/close"
+    # protocol 1.1
+    SESSION_CONFIGURE = "session/configure"
+    QUESTION_NEXT_BATCH = "question/nextBatch"
+    MODEL_WAIT = "model/wait"
+    MODEL_EXPORT = "model/export"
+    MODEL_EMBED = "model/embed"
+    MODEL_SAVE = "model/save"
+    MODEL_HISTORY = "model/history"
+    SESSION_LABELS = "session/labels"
+    SESSION_FINISH = "session/finish"
 
 
 class Notifications:
@@ -88,6 +98,7 @@ class Notifications:
 
     PROGRESS = "session/progress"
     SESSIONS_CHANGED = "sessions/changed"
+    MODEL_UPDATED = "session/modelUpdated"
 
 
 # ---------------------------------------------------------------- messages
@@ -104,11 +115,13 @@ class Item:
     #: Row position in the data the user passed.
     index: int
     text: str | None = None
+    #: Image items: a small PNG thumbnail as a ``data:`` URL (protocol 1.1).
+    image: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Item:
         """Builds an item from its wire form."""
-        return cls(id=obj["id"], index=int(obj["index"]), text=obj.get("text"))
+        return cls(id=obj["id"], index=int(obj["index"]), text=obj.get("text"), image=obj.get("image"))
 
 
 @dataclass(frozen=True)
@@ -120,7 +133,13 @@ class Candidate(Item):
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Candidate:
         """Builds a candidate from its wire form."""
-        return cls(id=obj["id"], index=int(obj["index"]), text=obj.get("text"), score=float(obj["score"]))
+        return cls(
+            id=obj["id"],
+            index=int(obj["index"]),
+            text=obj.get("text"),
+            image=obj.get("image"),
+            score=float(obj["score"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -133,6 +152,8 @@ class Question:
     candidates: tuple[Candidate, ...]
     #: Version of the model whose embeddings produced these candidates.
     model_version: int
+    #: Why this query was chosen: "uncertain", "diverse", "random", "sequential" or "repeat" (1.1).
+    strategy: str | None = None
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Question:
@@ -143,12 +164,13 @@ class Question:
             query=Item.from_json(obj["query"]),
             candidates=tuple(Candidate.from_json(c) for c in obj["candidates"]),
             model_version=int(obj["modelVersion"]),
+            strategy=obj.get("strategy"),
         )
 
 
 @dataclass(frozen=True)
 class Progress:
-    """Counters of a labeling session."""
+    """Counters and training state of a labeling session (protocol 1.1 fields are None from 1.0 sidecars)."""
 
     #: Answered questions (not undone), ignored ones included.
     done: int
@@ -163,10 +185,23 @@ class Progress:
     item_count: int
     #: Items received and embedded so far.
     loaded_items: int
+    #: Answers committed to the store.
+    saved: int | None = None
+    #: Questions answered since the last model update (the current round).
+    round_done: int | None = None
+    #: Loss of the last training round, None before the first one.
+    last_loss: float | None = None
+    #: True while a training round or a re-embedding runs.
+    training: bool | None = None
+    #: The TF.js backend the sidecar trains with: tensorflow, wasm or cpu.
+    backend: str | None = None
+    #: Set when the user pressed Finish.
+    finished: bool | None = None
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Progress:
         """Builds progress counters from their wire form."""
+        loss = obj.get("lastLoss")
         return cls(
             done=int(obj["done"]),
             positive=int(obj["positive"]),
@@ -175,19 +210,92 @@ class Progress:
             model_version=int(obj["modelVersion"]),
             item_count=int(obj["itemCount"]),
             loaded_items=int(obj["loadedItems"]),
+            saved=_opt(obj.get("saved"), int),
+            round_done=_opt(obj.get("roundDone"), int),
+            last_loss=None if loss is None else float(loss),
+            training=_opt(obj.get("training"), bool),
+            backend=obj.get("backend"),
+            finished=_opt(obj.get("finished"), bool),
         )
 
     def __repr__(self) -> str:
+        extra = "".join(
+            f", {name}={value!r}"
+            for name, value in (
+                ("saved", self.saved),
+                ("last_loss", None if self.last_loss is None else round(self.last_loss, 4)),
+                ("training", self.training),
+                ("finished", self.finished),
+            )
+            if value is not None
+        )
         return (
             f"Progress(done={self.done}, positive={self.positive}, negative={self.negative}, "
             f"ignored={self.ignored}, model_version={self.model_version}, "
-            f"loaded={self.loaded_items}/{self.item_count})"
+            f"loaded={self.loaded_items}/{self.item_count}{extra})"
+        )
+
+
+def _opt(value: Any, convert: Any) -> Any:
+    return None if value is None else convert(value)
+
+
+#: ``TrainingOptions`` (protocol 1.1): Python keyword → wire name. ``session/configure`` takes these.
+TRAINING_OPTIONS: dict[str, str] = {
+    "update_every": "updateEvery",
+    "epochs": "epochs",
+    "learning_rate": "learningRate",
+    "batch_size": "batchSize",
+    "loss": "loss",
+    "margin": "margin",
+    "query_order": "queryOrder",
+    "random_share": "randomShare",
+    "hard_negatives": "hardNegatives",
+    "random_negatives": "randomNegatives",
+    "keep_same_question": "keepSameQuestion",
+    "questions_per_round": "questionsPerRound",
+    "match_pool_size": "matchPoolSize",
+    "positive_label": "positiveLabel",
+    "negative_label": "negativeLabel",
+    "model_save_path": "modelSavePath",
+}
+
+#: Model options of ``SessionConfig`` beside the training options (protocol 1.1).
+_MODEL_OPTIONS: dict[str, str] = {
+    "input_shape": "inputShape",
+    "model_path": "modelPath",
+    "output_dim": "outputDim",
+    "seed": "seed",
+}
+
+
+@dataclass(frozen=True)
+class TailorConfig:
+    """The wire form of Tailor: cut a general model at a layer, freeze it, add a projection head."""
+
+    cut_at_layer: str | None = None
+    freeze: bool | None = None
+    output_dim: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """``{cutAtLayer, freeze, outputDim}`` without unset members."""
+        out = {"cutAtLayer": self.cut_at_layer, "freeze": self.freeze, "outputDim": self.output_dim}
+        return {k: v for k, v in out.items() if v is not None}
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> TailorConfig:
+        """Builds a tailor config from its wire form."""
+        return cls(
+            cut_at_layer=obj.get("cutAtLayer"), freeze=obj.get("freeze"), output_dim=obj.get("outputDim")
         )
 
 
 @dataclass(frozen=True)
 class SessionConfig:
-    """What ``session/create`` needs to know about a session."""
+    """What ``session/create`` needs to know about a session.
+
+    Options left at None are not sent; the sidecar fills its defaults.
+    """
 
     name: str
     task: str = "similarity"
@@ -195,9 +303,35 @@ class SessionConfig:
     content_type: str = "text"
     field: str | None = None
     top_k: int = 9
+    # ---- protocol 1.1: training and query options (see TRAINING_OPTIONS)
+    update_every: int | None = None
+    epochs: int | None = None
+    learning_rate: float | None = None
+    batch_size: int | None = None
+    loss: str | None = None
+    margin: float | None = None
+    query_order: str | None = None
+    random_share: float | None = None
+    hard_negatives: int | None = None
+    random_negatives: int | None = None
+    keep_same_question: bool | None = None
+    questions_per_round: int | None = None
+    match_pool_size: int | None = None
+    positive_label: float | None = None
+    negative_label: float | None = None
+    model_save_path: str | None = None
+    # ---- protocol 1.1: model options
+    #: Element shape of image ([height, width, channels]) and vector ([dim]) items.
+    input_shape: tuple[int, ...] | None = None
+    #: A TF.js ``model.json`` (model "file").
+    model_path: str | None = None
+    tailor: TailorConfig | None = None
+    #: Embedding size of the built-in models.
+    output_dim: int | None = None
+    seed: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The wire form (camelCase, optional ``field`` left out when unset)."""
+        """The wire form (camelCase; unset options left out)."""
         out: dict[str, Any] = {
             "name": self.name,
             "task": self.task,
@@ -207,11 +341,21 @@ class SessionConfig:
         }
         if self.field is not None:
             out["field"] = self.field
+        for py, wire in (*TRAINING_OPTIONS.items(), *_MODEL_OPTIONS.items()):
+            value = getattr(self, py)
+            if value is not None:
+                out[wire] = list(value) if isinstance(value, tuple) else value
+        if self.tailor is not None:
+            out["tailor"] = self.tailor.to_json()
         return out
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> SessionConfig:
         """Builds a config from its wire form."""
+        options = {py: obj.get(wire) for py, wire in (*TRAINING_OPTIONS.items(), *_MODEL_OPTIONS.items())}
+        if options["input_shape"] is not None:
+            options["input_shape"] = tuple(options["input_shape"])
+        tailor = obj.get("tailor")
         return cls(
             name=obj["name"],
             task=obj["task"],
@@ -219,6 +363,8 @@ class SessionConfig:
             content_type=obj["contentType"],
             field=obj.get("field"),
             top_k=int(obj["topK"]),
+            tailor=TailorConfig.from_json(tailor) if tailor is not None else None,
+            **options,
         )
 
 
@@ -248,6 +394,66 @@ class SessionInfo:
             created_at=obj["createdAt"],
             loading=bool(obj["loading"]),
             progress=Progress.from_json(obj["progress"]),
+        )
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """One stored answer, as ``session/labels`` returns it."""
+
+    answer_id: str
+    question_id: str
+    query_id: ItemId
+    query_index: int
+    candidate_ids: tuple[ItemId, ...]
+    relevant_ids: tuple[ItemId, ...]
+    ignored: bool
+    model_version: int
+    annotator: str
+    #: ISO-8601 time the answer was committed.
+    time: str
+    undone: bool
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> AnswerRecord:
+        """Builds an answer record from its wire form."""
+        return cls(
+            answer_id=obj["answerId"],
+            question_id=obj["questionId"],
+            query_id=obj["queryId"],
+            query_index=int(obj["queryIndex"]),
+            candidate_ids=tuple(obj["candidateIds"]),
+            relevant_ids=tuple(obj["relevantIds"]),
+            ignored=bool(obj["ignored"]),
+            model_version=int(obj["modelVersion"]),
+            annotator=obj["annotator"],
+            time=obj["time"],
+            undone=bool(obj["undone"]),
+        )
+
+
+@dataclass(frozen=True)
+class ModelVersionRecord:
+    """One model version of a session (``model/history``)."""
+
+    version: int
+    #: Training loss of the round that made it; None for the initial model.
+    loss: float | None
+    #: Answers the version was trained on.
+    answers: int
+    time: str
+    train_ms: float
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> ModelVersionRecord:
+        """Builds a model version record from its wire form."""
+        loss = obj.get("loss")
+        return cls(
+            version=int(obj["version"]),
+            loss=None if loss is None else float(loss),
+            answers=int(obj["answers"]),
+            time=obj["time"],
+            train_ms=float(obj["trainMs"]),
         )
 
 

@@ -2,92 +2,249 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
 import secrets
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from .client import SidecarClient, SidecarError
-from .data import PreparedData, prepare, to_arrow_chunks
+from .data import PreparedData, chunk_bounds, ipc_stream, prepare
 from .discovery import get_client
-from .protocol import ErrorCodes, ItemId, Methods, Progress, Question, SessionConfig, SessionInfo
+from .labels import history_frame, labels_frame
+from .options import Tailor, resolve_model, tailor_config, training_options
+from .progress_bar import ProgressBar
+from .protocol import (
+    TRAINING_OPTIONS,
+    AnswerRecord,
+    ErrorCodes,
+    ItemId,
+    Methods,
+    ModelVersionRecord,
+    Progress,
+    Question,
+    SessionConfig,
+    SessionInfo,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .model import TunedModel
 
 log = logging.getLogger("tunelab.session")
 
-_CONTENT_TYPES = {"auto": "text", "text": "text"}
+#: Items in the first upload: questions start as soon as it is in.
+FIRST_CHUNK_ITEMS = 2_000
+#: Items in each later upload (fewer if the byte limit says so).
+CHUNK_ITEMS = 10_000
+#: ``show_progress=None`` shows a bar from this many items on.
+AUTO_PROGRESS_ITEMS = 5_000
 
 
 def label(
     data: Any,
-    model: str = "hashed-ngram",
+    model: str | os.PathLike[str] = "auto",
     task: str = "similarity",
     name: str | None = None,
     field: str | None = None,
     id_field: str | None = None,
     top_k: int = 9,
     content_type: str = "auto",
+    *,
+    image_size: tuple[int, int] | None = None,
+    output_dim: int | None = None,
+    tailor: Tailor | dict[str, Any] | None = None,
+    seed: int | None = None,
+    update_every: int | None = None,
+    epochs: int | None = None,
+    learning_rate: float | None = None,
+    batch_size: int | None = None,
+    loss: str | None = None,
+    margin: float | None = None,
+    query_order: str | None = None,
+    random_share: float | None = None,
+    hard_negatives: int | None = None,
+    random_negatives: int | None = None,
+    keep_same_question: bool | None = None,
+    questions_per_round: int | None = None,
+    match_pool_size: int | None = None,
+    positive_label: float | None = None,
+    negative_label: float | None = None,
+    model_save_path: str | os.PathLike[str] | None = None,
+    show_progress: bool | None = None,
 ) -> Session:
     """Starts (or resumes) a labeling session over ``data`` and returns it.
+
+    Each question is a query item plus its ``top_k`` nearest neighbours under the current model;
+    the annotator marks the relevant ones (the rest count as negatives), the model trains in the
+    background, and later questions come from the updated model.
 
     Parameters
     ----------
     data:
-        A list of strings or dicts, a pandas DataFrame or a pyarrow Table.
+        A list of strings or dicts; a pandas or polars DataFrame; a pyarrow Table; a Hugging Face
+        ``datasets.Dataset``; a numpy array of vectors (2-D) or images (3-D NxHxW, 4-D NxHxWxC);
+        a list of image paths (``str``/``Path``), PIL images, vectors or image arrays.
     model:
-        Embedding model; ``"hashed-ngram"`` is the built-in text embedding.
+        ``"auto"`` (``"text-mlp"`` for text, ``"mlp"`` for vectors and images), ``"hashed-ngram"``
+        (fixed text embedding, no training), ``"text-mlp"`` (hashed n-grams + a trainable MLP),
+        ``"mlp"``, ``"cnn"`` (images), or a path to a TF.js ``model.json`` (the sidecar must be
+        allowed to read it).
     task:
-        ``"similarity"``: each question is a query plus its ``top_k`` nearest items.
+        ``"similarity"``.
     name:
-        Session name; a live session with the same name and pool is resumed.
-        Defaults to a generated name.
+        Session name; a live session with the same name and pool is resumed. Default: generated.
     field:
-        Field (dicts) or column (tables) holding the content; default ``"text"``.
+        Field (dicts) or column (tables) holding the content. Default: the first of ``"text"``,
+        ``"image"``, ``"vector"``, ``"embedding"`` that exists.
     id_field:
-        Field holding each item's id; default: the row position.
+        Field holding each item's id (ints or strings, unique). Default: the row position.
+    top_k:
+        Candidates per question (1-50).
+    content_type:
+        ``"text"``, ``"image"``, ``"vector"`` or ``"auto"``. The auto rules: a numeric numpy
+        array is vectors when 2-D, images when 3-D/4-D; otherwise row 0 decides — a string is
+        text unless it names an existing image file (``.png``, ``.jpg``, ``.jpeg``, ``.gif``,
+        ``.bmp``, ``.webp``, ``.tif(f)``, ``.ppm``/``.pgm``/``.pbm``), then the column is image
+        paths; a ``Path``, a PIL image or image bytes is an image; a 1-D sequence of numbers is a
+        vector; a 2-D/3-D nested sequence or array is an image.
+    image_size:
+        ``(height, width)`` every image is resized to (bilinear). Default: the first image's size.
+        Images become uint8 HxWxC; float pixels must lie in [0, 1] (scaled by 255).
+    output_dim, tailor, seed:
+        Embedding width of the built-in models; ``tailor=dict(cut_at_layer=..., freeze=...,
+        output_dim=...)`` (or ``tunelab.Tailor``) to turn a general model.json into an embedding
+        model; the seed of weight initialisation and query sampling.
+    update_every, epochs, learning_rate, batch_size, loss, margin:
+        Training: train after every N answers, epochs per round, Adam's learning rate, batch size,
+        ``"triplet"``, ``"infonce"`` or ``"cosine"`` loss and its margin.
+    query_order, random_share, hard_negatives, random_negatives, keep_same_question, questions_per_round, \
+match_pool_size:
+        Questions: ``"active"`` (uncertainty + diversity + a ``random_share`` of random queries),
+        ``"random"`` or ``"sequential"`` (dataset order); extra hard/random negatives mixed into
+        the candidates; ask labeled queries again; questions per round; candidates considered
+        (0 = the whole pool).
+    positive_label, negative_label:
+        Values ``session.labels`` reports for relevant / unselected candidates (default 1 and -1).
+    model_save_path:
+        Where the panel's Save model writes (inside the sidecar's allowed root).
+    show_progress:
+        Show a loading bar (a widget in notebooks, a stderr line elsewhere). Default: from
+        5,000 items on.
+
+    Raises
+    ------
+    DataError
+        (a ``ValueError``) naming the problem and the row: empty data, mixed types, a missing
+        field, NaN/inf or ragged vectors, duplicate ids, an undecodable image (row and path).
     """
     if task != "similarity":
         raise ValueError(f"task={task!r} is not supported yet; use task='similarity'")
-    if content_type not in _CONTENT_TYPES:
-        raise ValueError(f"content_type={content_type!r} is not supported yet; use 'text' or 'auto'")
-    if not 1 <= int(top_k) <= 50:
-        raise ValueError(f"top_k must be between 1 and 50, not {top_k}")
-    prepared = prepare(data, field=field, id_field=id_field)
-    config = SessionConfig(
-        name=name or f"session-{secrets.token_hex(4)}",
-        task=task,
-        model=model,
-        content_type=_CONTENT_TYPES[content_type],
-        field=field,
-        top_k=int(top_k),
+    training = training_options(
+        {
+            "update_every": update_every,
+            "epochs": epochs,
+            "learning_rate": learning_rate,
+            "batch_size": batch_size,
+            "loss": loss,
+            "margin": margin,
+            "query_order": query_order,
+            "random_share": random_share,
+            "hard_negatives": hard_negatives,
+            "random_negatives": random_negatives,
+            "keep_same_question": keep_same_question,
+            "questions_per_round": questions_per_round,
+            "match_pool_size": match_pool_size,
+            "positive_label": positive_label,
+            "negative_label": negative_label,
+            "model_save_path": model_save_path,
+            "top_k": top_k,
+        }
     )
-    return Session(get_client(), config, prepared)
+    tailored = tailor_config(tailor)
+    name = name or f"session-{secrets.token_hex(4)}"
+    bar = _progress_bar(data, show_progress, name)
+    try:
+        prepared = prepare(
+            data,
+            field=field,
+            id_field=id_field,
+            content_type=content_type,
+            image_size=image_size,
+            on_progress=bar.update if bar is not None else None,
+        )
+        model_name, model_path = resolve_model(model, prepared.content_type)
+    except BaseException:
+        if bar is not None:
+            bar.close("failed", error=True)
+        raise
+    config = SessionConfig(
+        name=name,
+        task=task,
+        model=model_name,
+        content_type=prepared.content_type,
+        field=field,
+        input_shape=prepared.input_shape,
+        model_path=model_path,
+        tailor=tailored,
+        output_dim=output_dim,
+        seed=seed,
+        **training,
+    )
+    return Session(get_client(), config, prepared, progress_bar=bar)
+
+
+def _progress_bar(data: Any, show: bool | None, name: str) -> ProgressBar | None:
+    try:
+        total = len(data)
+    except TypeError:
+        return None
+    if show is False or (show is None and total < AUTO_PROGRESS_ITEMS):
+        return None
+    return ProgressBar(total, f"Preparing {name}")
 
 
 class Session:
     """A labeling session in the sidecar.
 
-    Displaying it in a cell shows the labeling widget; the methods let a
-    script label too. Sessions live in the sidecar's memory for now: if the
-    sidecar restarts, the session is re-created and its data re-uploaded
-    transparently, but earlier answers are lost (durable storage comes later).
+    Displaying it in a cell shows the labeling widget; the methods let a script label too. The
+    pool uploads in the background after its first chunk, so questions start at once
+    (``wait_until_loaded()`` waits for the rest). If the sidecar restarts, the session is
+    re-created and its data re-uploaded transparently, but answers the sidecar did not store
+    durably are lost.
     """
 
-    def __init__(self, client: SidecarClient, config: SessionConfig, data: PreparedData):
+    def __init__(
+        self,
+        client: SidecarClient,
+        config: SessionConfig,
+        data: PreparedData,
+        progress_bar: ProgressBar | None = None,
+    ):
         self._client = client
         self._config = config
         self._data = data
         self._lock = threading.RLock()
         self._closed = False
         self._widget: Any = None
+        self._bar = progress_bar
+        self._uploader: threading.Thread | None = None
+        self._upload_error: BaseException | None = None
+        self._index_of: dict[ItemId, int] | None = None
         self._info = self._create_and_upload()
         # Weak: the process-wide client outlives sessions.
         ref = weakref.WeakMethod(self._after_reconnect)
         client.on_reconnect(lambda: (m := ref()) and m())
 
-    # ------------------------------------------------------------ public
+    # ------------------------------------------------------------ identity and state
 
     @property
     def id(self) -> str:
@@ -100,30 +257,78 @@ class Session:
         return self._config.name
 
     @property
+    def content_type(self) -> str:
+        """``"text"``, ``"vector"`` or ``"image"``."""
+        return self._data.content_type
+
+    @property
+    def input_shape(self) -> tuple[int, ...] | None:
+        """Item shape: ``(D,)`` for vectors, ``(H, W, C)`` for images, None for text."""
+        return self._data.input_shape
+
+    @property
+    def config(self) -> SessionConfig:
+        """The configuration this session was created (and last configured) with."""
+        return self._config
+
+    @property
     def info(self) -> SessionInfo:
         """Fresh session info from the sidecar."""
         return SessionInfo.from_json(self._call(Methods.SESSION_GET, idempotent=True))
 
     @property
     def progress(self) -> Progress:
-        """Fresh progress counters (done, positive, negative, ignored, model version, loading)."""
+        """Fresh counters and training state: done, positive, negative, ignored, model_version,
+        item_count, loaded_items, saved, round_done, last_loss, training, backend, finished."""
         return self.info.progress
 
-    def next_question(self) -> Question | None:
+    def wait_until_loaded(self, timeout: float | None = None) -> Progress:
+        """Waits until the whole pool is uploaded; re-raises an upload error. Returns the progress."""
+        uploader = self._uploader
+        if uploader is not None:
+            uploader.join(timeout)
+            if uploader.is_alive():
+                raise TimeoutError(f"the pool of session {self.name!r} did not finish loading in {timeout} s")
+        if self._upload_error is not None:
+            raise self._upload_error
+        return self.progress
+
+    # ------------------------------------------------------------ questions and answers
+
+    def next_question(self, timeout: float = 60) -> Question | None:
         """The next question, or None when none is left.
 
-        Items of ``q.query`` and ``q.candidates`` carry ``.id`` (the
-        ``id_field`` value, else the row position) and ``.index`` (the row position).
+        Right after ``label()`` the sidecar may still be embedding the first chunk; this waits
+        (up to ``timeout`` seconds) for it rather than answering None too early.
+
+        Items of ``q.query`` and ``q.candidates`` carry ``.id`` (the ``id_field`` value, else the
+        row position) and ``.index`` (the row position); ``q.model_version`` names the model that
+        chose the candidates and ``q.strategy`` why the query was picked.
         """
-        result = self._call(Methods.QUESTION_NEXT, idempotent=True)
-        question = result.get("question")
-        return Question.from_json(question) if question else None
+        deadline = time.monotonic() + timeout
+        while True:
+            question = self._call(Methods.QUESTION_NEXT, idempotent=True).get("question")
+            if question:
+                return Question.from_json(question)
+            if not self._pool_pending() or time.monotonic() > deadline:
+                return None
+            time.sleep(0.1)
+
+    def next_questions(self, count: int, timeout: float = 60) -> list[Question]:
+        """Up to ``count`` (1-20) questions at once, each reserved for this client (waits, like
+        ``next_question``, while the first chunk is being embedded)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = self._call(Methods.QUESTION_NEXT_BATCH, {"count": int(count)}, idempotent=True)
+            if result["questions"] or not self._pool_pending() or time.monotonic() > deadline:
+                return [Question.from_json(q) for q in result["questions"]]
+            time.sleep(0.1)
 
     def answer(self, question: Question, relevant: Iterable[ItemId] = (), ignore: bool = False) -> Progress:
         """Answers ``question``: candidates in ``relevant`` are positives, the rest negatives.
 
-        ``ignore=True`` skips the question instead. The answer carries a fresh
-        id, so a resend after a dropped connection is not counted twice.
+        ``ignore=True`` skips the question instead. The answer carries a fresh id, so a resend
+        after a dropped connection is not counted twice.
         """
         relevant = list(relevant)
         if ignore and relevant:
@@ -153,6 +358,127 @@ class Session:
         result = self._call(Methods.SESSION_UNDO, retry_lost_session=False)
         return Progress.from_json(result["progress"])
 
+    def configure(self, **options: Any) -> SessionInfo:
+        """Changes training and query options of the live session (``session/configure``).
+
+        Takes ``top_k`` and the training options of ``label()`` (``update_every``, ``epochs``,
+        ``learning_rate``, ``batch_size``, ``loss``, ``margin``, ``query_order``,
+        ``random_share``, ``hard_negatives``, ``random_negatives``, ``keep_same_question``,
+        ``questions_per_round``, ``match_pool_size``, ``positive_label``, ``negative_label``,
+        ``model_save_path``); returns the effective configuration.
+        """
+        checked = training_options(options)
+        params = {TRAINING_OPTIONS.get(k, "topK"): v for k, v in checked.items()}
+        info = SessionInfo.from_json(self._call(Methods.SESSION_CONFIGURE, params))
+        with self._lock:
+            self._config = dataclasses.replace(self._config, **checked)
+        return info
+
+    def finish(self) -> Progress:
+        """Marks the session finished, as the panel's Finish button does (``fit`` returns on it)."""
+        return Progress.from_json(self._call(Methods.SESSION_FINISH)["progress"])
+
+    # ------------------------------------------------------------ the model
+
+    def wait_for_model(self, version: int | None = None, timeout: float = 60) -> Progress:
+        """Waits until the model reaches ``version``, or with ``version=None`` until training is
+        idle (no round running or owed for the answers so far), then returns the progress.
+
+        Raises ``TimeoutError`` (with the current version and training state) when that does
+        not happen within ``timeout`` seconds.
+        """
+        params: dict[str, Any] = {"timeoutMs": int(max(timeout, 0) * 1000)}
+        if version is not None:
+            params["version"] = int(version)
+        result = self._call(Methods.MODEL_WAIT, params, timeout=timeout + 30)
+        progress = Progress.from_json(result["progress"])
+        if not result.get("reached"):
+            target = f"version {version}" if version is not None else "an idle state (all answers trained on)"
+            raise TimeoutError(
+                f"session {self.name!r}: the model did not reach {target} within {timeout:g} s "
+                f"(now version {progress.model_version}, {progress.done} answers, "
+                f"training={progress.training}); answer more questions (update_every="
+                f"{self._config.update_every or 'default'}) or wait longer"
+            )
+        return progress
+
+    @property
+    def model(self) -> TunedModel:
+        """The latest model (``model/export``) as a ``TunedModel`` that encodes without the sidecar."""
+        from .model import TunedModel
+
+        result = self._call(Methods.MODEL_EXPORT, timeout=120)
+        return TunedModel.from_artifacts(
+            result["modelJson"],
+            result["payload"],
+            model_version=int(result["modelVersion"]),
+            content_type=self.content_type,
+            input_shape=self.input_shape,
+            session=self,
+        )
+
+    def embed(self, items: Any) -> np.ndarray:
+        """Embeds ``items`` (same kind as the pool) with the sidecar's latest model (``model/embed``).
+
+        Returns float32 rows, one per item, L2-normalised by the built-in models.
+        """
+        prepared = self._prepare_like_pool(items)
+        rows: list[np.ndarray] = []
+        for start, end in chunk_bounds(prepared, max_items=CHUNK_ITEMS):
+            result = self._call(Methods.MODEL_EMBED, timeout=300, payload=ipc_stream(prepared, start, end))
+            array = np.frombuffer(result["payload"], dtype="<f4")
+            rows.append(array.reshape(int(result["rows"]), int(result["dim"])))
+        return np.concatenate(rows) if len(rows) > 1 else rows[0].copy()
+
+    def save_model(self, path: str | os.PathLike[str] | None = None) -> list[str]:
+        """Has the sidecar write the latest model (TF.js layers format) to ``path`` (default: the
+        session's ``model_save_path``); returns the files written."""
+        params = {} if path is None else {"path": os.path.abspath(os.fspath(path))}
+        try:
+            return list(self._call(Methods.MODEL_SAVE, params, timeout=120)["files"])
+        except SidecarError as err:
+            if err.code == ErrorCodes.InvalidParams:
+                raise ValueError(
+                    f"the sidecar cannot save the model there: {err.message}. It writes only inside "
+                    "its allowed root (the Jupyter server's root directory); TunedModel.save (session.model"
+                    ".save(path)) writes anywhere."
+                ) from err
+            raise
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """Model versions (``model/history``): version, loss, answers, time, train_ms."""
+        versions = self._call(Methods.MODEL_HISTORY, idempotent=True)["versions"]
+        return history_frame([ModelVersionRecord.from_json(v) for v in versions])
+
+    # ------------------------------------------------------------ labels
+
+    @property
+    def labels(self) -> pd.DataFrame:
+        """All answers that are not undone, one row per (question, candidate) pair.
+
+        Columns: ``query_id``, ``query_index`` (row position of the query), ``candidate_id``,
+        ``candidate_index``, ``label`` (``positive_label``/``negative_label``, default 1/-1; <NA>
+        for an ignored question), ``relevant`` (bool), ``ignored``, ``model_version`` (the model
+        that produced the question), ``annotator``, ``time`` (UTC), ``undone``, ``answer_id``,
+        ``question_id``. An answer spans as many rows as its question had candidates. Undone
+        answers are left out: ``labels_with_undone()`` includes them.
+        """
+        frame = self.labels_with_undone()
+        return frame[~frame["undone"]].reset_index(drop=True)
+
+    def labels_with_undone(self) -> pd.DataFrame:
+        """Like ``labels``, with undone answers too (``undone == True``)."""
+        answers = [
+            AnswerRecord.from_json(a) for a in self._call(Methods.SESSION_LABELS, idempotent=True)["answers"]
+        ]
+        config = self.info.config
+        positive = config.positive_label if config.positive_label is not None else 1.0
+        negative = config.negative_label if config.negative_label is not None else -1.0
+        return labels_frame(answers, self._item_index(), positive, negative)
+
+    # ------------------------------------------------------------ lifecycle and display
+
     def close(self) -> None:
         """Closes the session in the sidecar."""
         with self._lock:
@@ -181,31 +507,95 @@ class Session:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
-        return f"<tunelab.Session name={self.name!r} id={self.id!r} items={len(self._data)} {state}>"
+        return (
+            f"<tunelab.Session name={self.name!r} id={self.id!r} {self.content_type} "
+            f"items={len(self._data)} model={self._config.model!r} {state}>"
+        )
 
     # ------------------------------------------------------------ internals
 
+    def _pool_pending(self) -> bool:
+        """True while pool items are still on their way in (sent, or being embedded)."""
+        progress = self.progress
+        return progress.item_count == 0 or progress.loaded_items < progress.item_count
+
+    def _item_index(self) -> dict[ItemId, int]:
+        if self._index_of is None:
+            self._index_of = {item_id: i for i, item_id in enumerate(self._data.ids)}
+        return self._index_of
+
+    def _prepare_like_pool(self, items: Any) -> PreparedData:
+        shape = self.input_shape
+        if isinstance(items, PreparedData):
+            return items
+        return prepare(
+            items,
+            content_type=self.content_type,
+            image_size=shape[:2] if self.content_type == "image" and shape else None,
+            channels=shape[2] if self.content_type == "image" and shape else None,
+        )
+
     def _create_and_upload(self) -> SessionInfo:
-        info = SessionInfo.from_json(self._client.request(Methods.SESSION_CREATE, self._config.to_json()))
+        try:
+            info = SessionInfo.from_json(self._client.request(Methods.SESSION_CREATE, self._config.to_json()))
+        except SidecarError as err:
+            if err.code == ErrorCodes.InvalidParams:
+                raise ValueError(f"the sidecar refused the session options: {err}") from err
+            raise
         total = len(self._data)
         progress = info.progress
         if progress.loaded_items == 0 and progress.item_count == 0:
-            chunks = list(to_arrow_chunks(self._data))
-            for i, chunk in enumerate(chunks):
-                params = {
-                    "sessionId": info.id,
-                    "chunkIndex": i,
-                    "totalItems": total,
-                    "isLast": i == len(chunks) - 1,
-                }
-                self._client.request(Methods.SESSION_APPEND_ITEMS, params, payload=chunk, timeout=120)
-                log.debug("uploaded chunk %d/%d of session %s", i + 1, len(chunks), info.name)
+            bounds = chunk_bounds(self._data, max_items=CHUNK_ITEMS, first_chunk=FIRST_CHUNK_ITEMS)
+            if self._bar is not None:
+                self._bar.set_description(f"Loading {self.name}", total)
+            self._upload(info.id, bounds, 0)
+            if len(bounds) > 1:
+                self._upload_error = None
+                self._uploader = threading.Thread(
+                    target=self._upload_rest, args=(info.id, bounds), name="tunelab-upload", daemon=True
+                )
+                self._uploader.start()
+            elif self._bar is not None:
+                self._bar.close(f"{total:,} items loaded")
         elif progress.item_count != total:
             raise ValueError(
                 f"a live session named {info.name!r} already holds {progress.item_count} items, "
                 f"not these {total}; pass another name="
             )
+        elif self._bar is not None:
+            self._bar.close("resumed the live session")
         return info
+
+    def _upload(self, session_id: str, bounds: list[tuple[int, int]], i: int) -> None:
+        start, end = bounds[i]
+        params = {
+            "sessionId": session_id,
+            "chunkIndex": i,
+            "totalItems": len(self._data),
+            "isLast": i == len(bounds) - 1,
+        }
+        self._client.request(
+            Methods.SESSION_APPEND_ITEMS, params, payload=ipc_stream(self._data, start, end), timeout=300
+        )
+        if self._bar is not None:
+            self._bar.update(end)
+        log.debug("uploaded chunk %d/%d of session %s", i + 1, len(bounds), self.name)
+
+    def _upload_rest(self, session_id: str, bounds: list[tuple[int, int]]) -> None:
+        try:
+            for i in range(1, len(bounds)):
+                if self._closed or (getattr(self, "_info", None) is not None and self._info.id != session_id):
+                    return  # closed, or re-created (the new incarnation uploads its own pool)
+                self._upload(session_id, bounds, i)
+            if self._bar is not None:
+                self._bar.close(f"{len(self._data):,} items loaded")
+        except BaseException as err:
+            if isinstance(err, SidecarError) and err.code == ErrorCodes.SessionNotFound:
+                return  # lost in a sidecar restart: the next call re-creates it
+            self._upload_error = err
+            log.error("uploading the pool of Tunelab session %r failed: %s", self.name, err)
+            if self._bar is not None:
+                self._bar.close(f"loading failed: {err}", error=True)
 
     def _recreate(self, stale_id: str) -> None:
         with self._lock:
@@ -238,6 +628,8 @@ class Session:
         *,
         idempotent: bool = False,
         retry_lost_session: bool = True,
+        timeout: float = 30.0,
+        payload: bytes | None = None,
     ) -> Any:
         if self._closed:
             raise RuntimeError(f"session {self.name!r} is closed")
@@ -245,7 +637,11 @@ class Session:
             stale_id = self.id
             try:
                 return self._client.request(
-                    method, {"sessionId": stale_id, **(extra or {})}, idempotent=idempotent
+                    method,
+                    {"sessionId": stale_id, **(extra or {})},
+                    payload=payload,
+                    timeout=timeout,
+                    idempotent=idempotent,
                 )
             except SidecarError as err:
                 if err.code != ErrorCodes.SessionNotFound or attempt:

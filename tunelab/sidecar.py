@@ -197,6 +197,9 @@ class SidecarSupervisor:
         Where the connection file goes; defaults to ``jupyter_runtime_dir()``.
     ready_timeout:
         Seconds to wait for the sidecar's ready line.
+    root_dir:
+        The directory user-given model paths (``modelPath``, ``model/save``) must stay inside;
+        the sidecar's default is its working directory (this process's at start).
     """
 
     def __init__(
@@ -206,6 +209,7 @@ class SidecarSupervisor:
         ready_timeout: float = 30.0,
         node: str | None = None,
         bundle: str | os.PathLike[str] | None = None,
+        root_dir: str | os.PathLike[str] | None = None,
     ):
         if transport not in ("unix", "tcp"):
             raise ValueError(f"transport must be 'unix' or 'tcp', not {transport!r}")
@@ -214,6 +218,7 @@ class SidecarSupervisor:
         self.ready_timeout = ready_timeout
         self._node = node
         self._bundle = Path(bundle) if bundle else None
+        self.root_dir = Path(root_dir).resolve() if root_dir else None
         n = next(_instance_counter)
         suffix = f"{os.getpid()}" if n == 0 else f"{os.getpid()}-{n}"
         #: Path of the 0600 connection file; fixed for the supervisor's life.
@@ -298,6 +303,8 @@ class SidecarSupervisor:
         config: dict[str, Any] = {"secret": secret, "transport": self.transport}
         if socket_dir is not None:
             config["socketDir"] = str(socket_dir)
+        if self.root_dir is not None:
+            config["rootDir"] = str(self.root_dir)
         try:
             process = _SidecarProcess(argv, config, self.ready_timeout)
         except BaseException:

@@ -46,6 +46,10 @@ export interface ILabelerActions {
   invert(): void;
   /** Toggles the candidate at this position (0-based) of the current question. */
   toggle(index: number): void;
+  /** Shows the previous answered question of this panel, read-only (see `review.ts`). */
+  back(): void;
+  /** Shows the next answered question, or returns to the current question after the latest. */
+  forward(): void;
 }
 
 /** User settings of the labeler panels (schema/plugin.json). */
@@ -79,8 +83,14 @@ export const CommandIDs = {
   undo: 'tunelab:undo',
   invert: 'tunelab:invert',
   toggleCandidate: 'tunelab:toggle-candidate',
-  openSidebar: 'tunelab:open-sidebar'
+  previousQuestion: 'tunelab:previous-question',
+  nextQuestion: 'tunelab:next-question',
+  openSidebar: 'tunelab:open-sidebar',
+  openSessionTab: 'tunelab:open-session-tab'
 } as const;
+
+/** Commands whose key may auto-repeat: holding ← or → walks through the answers. */
+export const REPEATABLE_COMMANDS: ReadonlySet<string> = new Set([CommandIDs.previousQuestion, CommandIDs.nextQuestion]);
 
 /** The commands that act on the active labeler panel. */
 export const LABELER_COMMANDS: ReadonlySet<string> = new Set([
@@ -88,7 +98,9 @@ export const LABELER_COMMANDS: ReadonlySet<string> = new Set([
   CommandIDs.skip,
   CommandIDs.undo,
   CommandIDs.invert,
-  CommandIDs.toggleCandidate
+  CommandIDs.toggleCandidate,
+  CommandIDs.previousQuestion,
+  CommandIDs.nextQuestion
 ]);
 
 /** Class of a labeler panel's focusable root; keyboard shortcuts are bound to it. */

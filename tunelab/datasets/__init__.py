@@ -3,6 +3,9 @@
 ``banking77_sample.csv`` is a class-balanced sample (20 texts for each of the 77 intents,
 drawn with a fixed seed) of the Banking77 training set by PolyAI (Casanueva et al., 2020,
 "Efficient Intent Detection with Dual Sentence Encoders"), licensed CC BY 4.0.
+
+``load_fashion_mnist`` reads Fashion-MNIST from Debian's ``dataset-fashion-mnist`` package;
+``make_shapes`` draws a small synthetic image set for machines without it.
 """
 
 from __future__ import annotations
@@ -11,7 +14,18 @@ from importlib import resources
 
 import pandas as pd
 
-__all__ = ["load_banking77_sample"]
+from .fashion_mnist import CLASSES as FASHION_MNIST_CLASSES
+from .fashion_mnist import fashion_mnist_available, load_fashion_mnist
+from .shapes import SHAPE_CLASSES, make_shapes
+
+__all__ = [
+    "FASHION_MNIST_CLASSES",
+    "SHAPE_CLASSES",
+    "fashion_mnist_available",
+    "load_banking77_sample",
+    "load_fashion_mnist",
+    "make_shapes",
+]
 
 
 def load_banking77_sample(n: int | None = None) -> pd.DataFrame:

@@ -38,7 +38,9 @@ class TunelabExtension(ExtensionApp):
     def initialize_settings(self) -> None:
         """Starts the sidecar (in the background) and publishes its connection file."""
         _share_server_logging(self.serverapp.log)
-        supervisor = SidecarSupervisor(runtime_dir=self.serverapp.runtime_dir)
+        supervisor = SidecarSupervisor(
+            runtime_dir=self.serverapp.runtime_dir, root_dir=self.serverapp.root_dir
+        )
         self.service = SidecarService(supervisor)
         # Set before the sidecar is ready: kernels started from now on must find it.
         os.environ[CONNECTION_FILE_ENV] = str(supervisor.connection_file)

@@ -4,7 +4,7 @@ import { expect, test } from '@jupyterlab/galata';
  * Smoke test: Tunelab's plugins activate and its sidebar appears. Needs only
  * the built extension, not the server extension or the sidecar.
  */
-const PLUGINS = ['tunelab:connection', 'tunelab:plugin', 'tunelab:widget', 'tunelab:sidebar'];
+const PLUGINS = ['tunelab:connection', 'tunelab:plugin', 'tunelab:widget', 'tunelab:sidebar', 'tunelab:session-tab'];
 
 test.describe('Tunelab extension', () => {
   test('activates its plugins', async ({ page }) => {
@@ -24,11 +24,13 @@ test.describe('Tunelab extension', () => {
         'S=tunelab:skip',
         'Backspace=tunelab:undo',
         'I=tunelab:invert',
+        'ArrowLeft=tunelab:previous-question',
+        'ArrowRight=tunelab:next-question',
         '1=tunelab:toggle-candidate',
         '0=tunelab:toggle-candidate'
       ])
     );
-    expect(bindings).toHaveLength(14);
+    expect(bindings).toHaveLength(16);
   });
 
   test('shows the sessions sidebar on the right', async ({ page }, testInfo) => {

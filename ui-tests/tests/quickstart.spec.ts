@@ -1,6 +1,7 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import type { Locator, Page, TestInfo } from '@playwright/test';
+import type { Locator } from '@playwright/test';
 import * as path from 'path';
+import { counts, questionId, runNotebook, settledCounts, snapshot } from './helpers';
 
 /**
  * End to end: the quickstart notebook's labeling panel, answered once with
@@ -13,76 +14,9 @@ const SESSION_NAME = 'quickstart';
 test.use({ autoGoto: true });
 test.setTimeout(240 * 1000);
 
-interface ICounts {
-  done: number;
-  positive: number;
-  negative: number;
-  ignored: number;
-}
-
-async function counts(scope: Locator): Promise<ICounts> {
-  const read = async (name: string) => Number(await scope.getByTestId(`tl-count-${name}`).first().textContent());
-  return {
-    done: await read('done'),
-    positive: await read('positive'),
-    negative: await read('negative'),
-    ignored: await read('ignored')
-  };
-}
-
-/** Counts once no answer is in flight and they stopped moving (the kernel's answers arrive as notifications). */
-async function settledCounts(panel: Locator): Promise<ICounts> {
-  let previous = '';
-  await expect
-    .poll(
-      async () => {
-        const saving = await panel.getByTestId('tl-save-state').getAttribute('data-state');
-        const current = JSON.stringify(await counts(panel));
-        const settled = saving !== 'saving' && current === previous;
-        previous = current;
-        return settled;
-      },
-      { intervals: [500], timeout: 30 * 1000 }
-    )
-    .toBe(true);
-  return counts(panel);
-}
-
-async function questionId(panel: Locator): Promise<string | null> {
-  return panel.locator('[data-question-id]').getAttribute('data-question-id');
-}
-
-/** Screenshot of `target`, kept in test-results and attached to the report. */
-async function snapshot(target: Locator | Page, name: string, testInfo: TestInfo): Promise<void> {
-  const file = testInfo.outputPath(`${name}.png`);
-  await target.screenshot({ path: file });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-}
-
 /** Opens the quickstart in the test's own server directory and runs all its cells. */
-async function openQuickstart(page: IJupyterLabPageFixture, tmpPath: string): Promise<Locator> {
-  const notebookPath = `${tmpPath}/${NOTEBOOK}`;
-  await page.contents.uploadFile(path.resolve(__dirname, '..', '..', 'examples', NOTEBOOK), notebookPath);
-  await page.notebook.openByPath(notebookPath);
-  await page.notebook.activate(NOTEBOOK);
-  // Errors render as stderr; a failing cell stops "Run All": fail fast with its traceback.
-  const cellError = page
-    .locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
-    .filter({ hasText: /Traceback|Error:/ })
-    .first();
-  const failed = cellError.waitFor({ timeout: 180 * 1000 }).then(
-    () => true,
-    () => false
-  );
-  await Promise.race([page.notebook.run(), failed]);
-  if (await cellError.count()) {
-    throw new Error(`a quickstart cell failed:\n${await cellError.innerText()}`);
-  }
-  const panel = page.locator('.jp-OutputArea-output .tl-LabelerPanel').first();
-  await expect(panel).toBeVisible({ timeout: 60 * 1000 });
-  await expect(panel.getByTestId('tl-candidate').first()).toBeVisible({ timeout: 60 * 1000 });
-  await expect(panel.getByTestId('tl-error')).toHaveCount(0);
-  return panel;
+function openQuickstart(page: IJupyterLabPageFixture, tmpPath: string): Promise<Locator> {
+  return runNotebook(page, tmpPath, path.resolve(__dirname, '..', '..', 'examples', NOTEBOOK));
 }
 
 test('label the quickstart by mouse and keyboard, counters move in cell and sidebar', async ({

@@ -5,8 +5,6 @@ import { LabelerTracker, DEFAULT_LABELER_SETTINGS } from '../labeler/labelerTrac
 import { installLabelerKeyboard } from '../labeler/labelerKeyboard';
 import { CommandIDs, ILabelerActions, ILabelerSettings, ILabelerTracker, SIDEBAR_ID } from '../tokens';
 
-/** Most candidates a panel can show: keys 1–9 and 0. */
-
 /**
  * Registers the labeler commands (shortcuts in schema/plugin.json, whose id
  * this plugin's id must match), reads the settings and tracks the panels.
@@ -66,6 +64,14 @@ export const commandsPlugin: JupyterFrontEndPlugin<ILabelerTracker> = {
         }
       }
     });
+    commands.addCommand(
+      CommandIDs.previousQuestion,
+      onActive('Review Previous Answer', panel => panel.back())
+    );
+    commands.addCommand(
+      CommandIDs.nextQuestion,
+      onActive('Next Answer or Current Question', panel => panel.forward())
+    );
     tracker.activeChanged.connect(() => commands.notifyCommandChanged());
 
     commands.addCommand(CommandIDs.openSidebar, {

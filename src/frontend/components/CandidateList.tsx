@@ -1,9 +1,10 @@
 import React from 'react';
 import type { Candidate } from '../../protocol';
 import { digitForCandidate, Selection } from '../labeler/selection';
+import { ExtraTag } from './ExtraTag';
 import { ItemContent } from './ItemContent';
 
-/** The candidates of a question, numbered by the keys that toggle them (1–9, 0 for the tenth). */
+/** Text candidates of a question, numbered by the keys that toggle them (1–9, 0 for the tenth). */
 export function CandidateList(props: {
   candidates: readonly Candidate[];
   selection: Selection;
@@ -18,17 +19,19 @@ export function CandidateList(props: {
         return (
           <li
             key={`${index}:${candidate.id}`}
-            className={`tl-Candidate${selected ? ' tl-mod-selected' : ''}`}
+            className={`tl-Candidate${selected ? ' tl-mod-selected' : ''}${candidate.extra ? ' tl-mod-extra' : ''}`}
             role="checkbox"
             aria-checked={selected}
             aria-disabled={disabled}
             data-testid="tl-candidate"
             data-index={index}
             data-selected={selected}
-            onClick={() => onToggle(index)}
+            data-extra={candidate.extra}
+            onClick={() => !disabled && onToggle(index)}
           >
             <kbd className="tl-Candidate-key">{digitForCandidate(index)}</kbd>
             <ItemContent item={candidate} className="tl-Candidate-text" />
+            {candidate.extra ? <ExtraTag extra={candidate.extra} /> : null}
             <span className="tl-Candidate-score" data-testid="tl-candidate-score" title="Similarity to the query">
               {candidate.score.toFixed(3)}
             </span>

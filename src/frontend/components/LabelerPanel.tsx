@@ -1,11 +1,18 @@
+import { launchIcon } from '@jupyterlab/ui-components';
 import React, { useEffect, useRef, useState } from 'react';
 import { ILabelerState, LabelerController } from '../labeler/labelerController';
+import { ADVANCED_FIELDS, CONTROL_FIELDS, defaultModelSavePath } from '../labeler/sessionOptions';
 import { ILabelerTracker, ISidecarConnection, LABELER_PANEL_CLASS } from '../tokens';
-import { CandidateList } from './CandidateList';
+import { Collapsible } from './Collapsible';
 import { ConnectionStatusBadge } from './ConnectionStatusBadge';
-import { ItemContent } from './ItemContent';
+import { KeyHelp } from './KeyHelp';
+import { LabelerActions } from './LabelerActions';
 import { LoadingBar } from './LoadingBar';
-import { ProgressCounters } from './ProgressCounters';
+import { ModelActions } from './ModelActions';
+import { OptionsForm } from './OptionsForm';
+import { ProgressDetails } from './ProgressDetails';
+import { QuestionView } from './QuestionView';
+import { SessionFacts } from './SessionFacts';
 import { useSignalValue } from './useSignalValue';
 
 export interface ILabelerPanelProps {
@@ -14,16 +21,19 @@ export interface ILabelerPanelProps {
   sessionId: string;
   /** Shown until the sidecar describes the session. */
   sessionName?: string;
+  /** Offers "Open in tab" when given (not in the tab itself). */
+  onOpenInTab?: (sessionId: string) => void;
 }
 
 /**
- * Labels one session: the query, its candidates, progress and the actions.
- * The same component renders in a notebook cell, the sidebar or a tab. Keys
- * reach it through the labeler commands (see `installLabelerKeyboard`), which
- * act on the panel focused last.
+ * Labels one session: progress, the control panel and advanced options, the question and the
+ * actions. The same component renders in a notebook cell, the sidebar or a tab; wide hosts
+ * put the settings in a column beside the question (a container query in the CSS). Keys
+ * reach it through the labeler commands (see `installLabelerKeyboard`), which act on the
+ * panel focused last.
  */
 export function LabelerPanel(props: ILabelerPanelProps): JSX.Element {
-  const { connection, tracker, sessionId, sessionName } = props;
+  const { connection, tracker, sessionId, sessionName, onOpenInTab } = props;
   const node = useRef<HTMLDivElement>(null);
   const [controller, setController] = useState<LabelerController | null>(null);
 
@@ -57,7 +67,14 @@ export function LabelerPanel(props: ILabelerPanelProps): JSX.Element {
       data-session-id={sessionId}
       aria-label={`Tunelab labeler: ${sessionName || sessionId}`}
     >
-      {controller ? <LabelerBody controller={controller} connection={connection} sessionName={sessionName} /> : null}
+      {controller ? (
+        <LabelerBody
+          controller={controller}
+          connection={connection}
+          sessionName={sessionName}
+          onOpenInTab={onOpenInTab}
+        />
+      ) : null}
     </div>
   );
 }
@@ -66,12 +83,15 @@ function LabelerBody(props: {
   controller: LabelerController;
   connection: ISidecarConnection;
   sessionName?: string;
+  onOpenInTab?: (sessionId: string) => void;
 }): JSX.Element {
-  const { controller, connection } = props;
+  const { controller, connection, onOpenInTab } = props;
   const state = useSignalValue(controller.stateChanged, () => controller.state);
-  const { session, progress, question, selection, saving, error } = state;
+  const { session, progress, saving, error } = state;
   const busy = state.fetching || state.undoing || saving === 'saving';
   const name = session?.name ?? (props.sessionName || controller.sessionId);
+  const finished = progress?.finished === true;
+  const configure = controller.configure.bind(controller);
 
   return (
     <>
@@ -83,91 +103,120 @@ function LabelerBody(props: {
         <span className="tl-LabelerPanel-saveState" data-testid="tl-save-state" data-state={saving} aria-live="polite">
           {saving === 'saving' ? 'saving…' : saving === 'saved' ? 'saved' : ''}
         </span>
-      </div>
-      <div className="tl-LabelerPanel-progress">
-        <ProgressCounters progress={progress} />
         <ModelVersion state={state} />
+        {onOpenInTab ? (
+          <button
+            type="button"
+            className="tl-IconButton"
+            data-testid="tl-open-in-tab"
+            title="Open this session in a main-area tab"
+            aria-label="Open in tab"
+            onClick={() => onOpenInTab(controller.sessionId)}
+          >
+            <launchIcon.react tag="span" className="tl-IconButton-icon" />
+          </button>
+        ) : null}
+        <KeyHelp />
       </div>
       <LoadingBar progress={progress} />
-      {error ? (
-        <div className="tl-LabelerPanel-error" role="alert" data-testid="tl-error">
-          {error}
-        </div>
-      ) : null}
-      {question ? (
-        <div className={`tl-LabelerPanel-question${busy ? ' tl-mod-busy' : ''}`} data-question-id={question.id}>
-          <div className="tl-LabelerPanel-query" data-testid="tl-query">
-            <span className="tl-LabelerPanel-queryLabel">Query</span>
-            <ItemContent item={question.query} className="tl-LabelerPanel-queryText" />
-            {question.strategy ? (
-              <span className="tl-LabelerPanel-strategy" title="Why this query was chosen" data-testid="tl-strategy">
-                {question.strategy}
-              </span>
-            ) : null}
-          </div>
-          <CandidateList
-            candidates={controller.shownCandidates}
-            selection={selection}
-            disabled={busy}
-            onToggle={index => controller.toggle(index)}
+      <div className="tl-LabelerPanel-layout">
+        <div className="tl-LabelerPanel-side">
+          <ProgressDetails session={session} progress={progress} />
+          <Collapsible title="Control panel" testId="tl-control-panel" summary={controlSummary(state)}>
+            <SessionFacts session={session} />
+            <OptionsForm
+              fields={CONTROL_FIELDS}
+              session={session}
+              disabled={state.configuring}
+              onApply={configure}
+              testId="tl-control-form"
+            />
+          </Collapsible>
+          <Collapsible title="Advanced" testId="tl-advanced">
+            <OptionsForm
+              fields={ADVANCED_FIELDS}
+              session={session}
+              disabled={state.configuring}
+              onApply={configure}
+              placeholders={advancedPlaceholders(session)}
+              testId="tl-advanced-form"
+            />
+          </Collapsible>
+          <ModelActions
+            session={session}
+            progress={progress}
+            modelSave={state.modelSave}
+            finishing={state.finishing}
+            onSave={path => void controller.saveModel(path)}
+            onFinish={() => void controller.finish()}
           />
         </div>
-      ) : (
-        <EmptyState state={state} />
-      )}
-      <div className="tl-LabelerPanel-actions">
-        <button
-          type="button"
-          className="tl-Button tl-mod-accept"
-          data-testid="tl-submit"
-          disabled={!question || busy}
-          onClick={() => controller.submit()}
-          title="Submit: selected candidates are relevant, the others not (Space)"
-        >
-          Submit
-        </button>
-        <button
-          type="button"
-          className="tl-Button"
-          data-testid="tl-skip"
-          disabled={!question || busy}
-          onClick={() => controller.skip()}
-          title="Skip this question (S)"
-        >
-          Skip
-        </button>
-        <button
-          type="button"
-          className="tl-Button"
-          data-testid="tl-invert"
-          disabled={!question}
-          onClick={() => controller.invert()}
-          title="Invert the selection (I)"
-        >
-          Invert
-        </button>
-        <button
-          type="button"
-          className="tl-Button"
-          data-testid="tl-undo"
-          disabled={busy || state.phase !== 'ready' || !progress || progress.done === 0}
-          onClick={() => controller.undo()}
-          title="Undo the last answer (Backspace)"
-        >
-          Undo
-        </button>
-        <span className="tl-LabelerPanel-keys" aria-hidden="true">
-          <kbd>1</kbd>–<kbd>9</kbd>, <kbd>0</kbd> select · <kbd>I</kbd> invert · <kbd>Space</kbd> submit · <kbd>S</kbd>{' '}
-          skip · <kbd>⌫</kbd> undo
-        </span>
+        <div className="tl-LabelerPanel-main">
+          {error ? (
+            <div className="tl-LabelerPanel-error" role="alert" data-testid="tl-error">
+              {error}
+            </div>
+          ) : null}
+          <ShownQuestion state={state} controller={controller} busy={busy} />
+          {finished ? null : <LabelerActions state={state} controller={controller} busy={busy} />}
+        </div>
       </div>
     </>
   );
 }
 
+/** What an unset advanced option means (the sidecar's and `session.labels`' defaults). */
+function advancedPlaceholders(session: ILabelerState['session']): Partial<Record<string, string>> {
+  return {
+    positiveLabel: '1',
+    negativeLabel: '-1',
+    matchPoolSize: '0 = whole pool',
+    margin: "the loss's default",
+    ...(session ? { modelSavePath: defaultModelSavePath(session) } : {})
+  };
+}
+
+function controlSummary(state: ILabelerState): string {
+  const { session } = state;
+  return session ? `${session.contentType} · top ${session.topK}` : '';
+}
+
+/** The question under review, else the current one, else why there is none. */
+function ShownQuestion(props: { state: ILabelerState; controller: LabelerController; busy: boolean }): JSX.Element {
+  const { state, controller, busy } = props;
+  if (state.progress?.finished) {
+    return <FinishedState state={state} />;
+  }
+  if (state.review !== null && state.answered[state.review]) {
+    const answer = state.answered[state.review];
+    return (
+      <QuestionView
+        question={answer.question}
+        selection={answer.selection}
+        review={{ answer, position: state.review, count: state.answered.length }}
+        busy={false}
+        onToggle={() => undefined}
+      />
+    );
+  }
+  if (state.question) {
+    return (
+      <QuestionView
+        question={state.question}
+        selection={state.selection}
+        review={null}
+        busy={busy}
+        onToggle={index => controller.toggle(index)}
+      />
+    );
+  }
+  return <EmptyState state={state} />;
+}
+
 /** Which model produced the question on screen, and the newest one when training has moved on. */
 function ModelVersion(props: { state: ILabelerState }): JSX.Element | null {
-  const { question, progress } = props.state;
+  const { progress, review, answered } = props.state;
+  const question = review !== null ? (answered[review]?.question ?? null) : props.state.question;
   const shown = question?.modelVersion ?? progress?.modelVersion;
   if (shown === undefined) {
     return null;
@@ -183,6 +232,18 @@ function ModelVersion(props: { state: ILabelerState }): JSX.Element | null {
       model v{shown}
       {newer !== null ? <span className="tl-LabelerPanel-newerModel"> (v{newer} trained)</span> : null}
     </span>
+  );
+}
+
+/** After Finish: labeling is over, the kernel's `fit` has returned. */
+function FinishedState(props: { state: ILabelerState }): JSX.Element {
+  const { progress } = props.state;
+  return (
+    <div className="tl-LabelerPanel-finished" data-testid="tl-finished" role="status">
+      <strong>Labeling finished.</strong>{' '}
+      {progress ? `${progress.done} answers, model v${progress.modelVersion}. ` : ''}
+      <code>tunelab.fit</code> has returned in the notebook; save the model here or from Python.
+    </div>
   );
 }
 

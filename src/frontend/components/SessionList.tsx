@@ -2,17 +2,26 @@ import React from 'react';
 import type { SessionInfo } from '../../protocol';
 import { ISidecarConnection } from '../tokens';
 import { ConnectionStatusBadge } from './ConnectionStatusBadge';
+import { LossChart } from './LossChart';
 import { ProgressBar } from './ProgressBar';
 import { ProgressCounters } from './ProgressCounters';
+import { ProgressDetails } from './ProgressDetails';
+import { useModelHistory } from './useModelHistory';
 
-/** The live sessions of the sidecar with their progress, for the sidebar. */
+/**
+ * The live sessions of the sidecar with their progress, for the sidebar. The selected one
+ * (click a row) shows its training state, the loss chart and "Open in tab".
+ */
 export function SessionList(props: {
   connection: ISidecarConnection;
   sessions: readonly SessionInfo[];
   /** Why the list could not be fetched, if it could not. */
   error: string | null;
+  selectedId: string | null;
+  onSelect: (sessionId: string) => void;
+  onOpenInTab: (session: SessionInfo) => void;
 }): JSX.Element {
-  const { connection, sessions, error } = props;
+  const { connection, sessions, error, selectedId, onSelect, onOpenInTab } = props;
   return (
     <div className="tl-SessionList" data-testid="tl-session-list">
       <div className="tl-SessionList-header">
@@ -33,7 +42,14 @@ export function SessionList(props: {
       ) : (
         <ul className="tl-SessionList-items">
           {sessions.map(session => (
-            <SessionRow key={session.id} session={session} />
+            <SessionRow
+              key={session.id}
+              connection={connection}
+              session={session}
+              selected={session.id === selectedId}
+              onSelect={() => onSelect(session.id)}
+              onOpenInTab={() => onOpenInTab(session)}
+            />
           ))}
         </ul>
       )}
@@ -41,21 +57,34 @@ export function SessionList(props: {
   );
 }
 
-function SessionRow(props: { session: SessionInfo }): JSX.Element {
-  const { session } = props;
+function SessionRow(props: {
+  connection: ISidecarConnection;
+  session: SessionInfo;
+  selected: boolean;
+  onSelect: () => void;
+  onOpenInTab: () => void;
+}): JSX.Element {
+  const { connection, session, selected, onSelect, onOpenInTab } = props;
   const { progress } = session;
   const loaded = `${progress.done.toLocaleString()} done of ${progress.loadedItems.toLocaleString()} loaded`;
   return (
     <li
-      className="tl-SessionList-item"
+      className={`tl-SessionList-item${selected ? ' tl-mod-selected' : ''}`}
       data-testid="tl-session-row"
       data-session-id={session.id}
       data-session-name={session.name}
+      data-selected={selected}
     >
-      <div className="tl-SessionList-itemHeader">
-        <span className="tl-SessionList-name" title={`${session.name} (${session.model}, top ${session.topK})`}>
-          {session.name}
-        </span>
+      <button
+        type="button"
+        className="tl-SessionList-itemHeader"
+        aria-expanded={selected}
+        data-testid="tl-session-select"
+        title={`${session.name} (${session.model}, ${session.contentType}, top ${session.topK}): click for details`}
+        onClick={onSelect}
+      >
+        <span className="tl-SessionList-name">{session.name}</span>
+        {progress.finished ? <span className="tl-SessionList-finished">finished</span> : null}
         <span
           className="tl-SessionList-modelVersion"
           data-testid="tl-model-version"
@@ -63,7 +92,7 @@ function SessionRow(props: { session: SessionInfo }): JSX.Element {
         >
           model v{progress.modelVersion}
         </span>
-      </div>
+      </button>
       <ProgressBar value={progress.done} max={progress.loadedItems} label={loaded} testId="tl-session-progress" />
       <div className="tl-SessionList-detail">
         {loaded}
@@ -71,7 +100,29 @@ function SessionRow(props: { session: SessionInfo }): JSX.Element {
           ? ` · loading ${progress.loadedItems.toLocaleString()} / ${progress.itemCount.toLocaleString()}`
           : ''}
       </div>
-      <ProgressCounters progress={progress} />
+      {selected ? (
+        <SessionDetail connection={connection} session={session} onOpenInTab={onOpenInTab} />
+      ) : (
+        <ProgressCounters progress={progress} />
+      )}
     </li>
+  );
+}
+
+function SessionDetail(props: {
+  connection: ISidecarConnection;
+  session: SessionInfo;
+  onOpenInTab: () => void;
+}): JSX.Element {
+  const { connection, session, onOpenInTab } = props;
+  const versions = useModelHistory(connection, session.id);
+  return (
+    <div className="tl-SessionList-selected">
+      <ProgressDetails session={session} progress={session.progress} />
+      <LossChart versions={versions} />
+      <button type="button" className="tl-Button" data-testid="tl-open-session-tab" onClick={onOpenInTab}>
+        Open in tab
+      </button>
+    </div>
   );
 }

@@ -10,7 +10,9 @@ export class SidecarError extends Error {
     /** JSON-RPC error code (see `ErrorCodes`), or `null` when no response came. */
     readonly code: number | null = null,
     /** `data.kind` of the error response, or a local kind such as "connection_lost". */
-    readonly kind: string = 'connection'
+    readonly kind: string = 'connection',
+    /** `data.path` of an InvalidParams response: JSON pointer of the offending field. */
+    readonly path: string | null = null
   ) {
     super(message);
   }
@@ -20,7 +22,12 @@ export class SidecarError extends Error {
     const data = error.data as { kind?: unknown; path?: unknown } | undefined;
     const kind = typeof data?.kind === 'string' ? data.kind : 'error';
     const where = typeof data?.path === 'string' ? ` (at ${data.path})` : '';
-    return new SidecarError(`${method}: ${error.message}${where}`, error.code, kind);
+    return new SidecarError(
+      `${method}: ${error.message}${where}`,
+      error.code,
+      kind,
+      typeof data?.path === 'string' ? data.path : null
+    );
   }
 
   /** Whether the sidecar no longer knows the session or question the request named. */

@@ -24,7 +24,7 @@ describe('LabelerController', () => {
       }),
       undo: () => ({ progress: progress(), undoneQuestionId: 'q1' })
     };
-    controller = new LabelerController(connection, 's1');
+    controller = new LabelerController(connection, 's1', { answerSettleMs: 0 });
     await controller.start();
   });
 
@@ -128,6 +128,100 @@ describe('LabelerController', () => {
     connection.onNotification.sessionsChanged.emit({ sessions: [] });
     expect(controller.state.phase).toBe('closed');
     expect(controller.state.question).toBeNull();
+  });
+
+  it('ignores a submit right after a new question appears (double click, Finetuner #85)', async () => {
+    const guarded = new LabelerController(connection, 's1', { answerSettleMs: 60_000 });
+    await guarded.start();
+    guarded.submit();
+    guarded.skip();
+    await flush();
+    expect(connection.paramsOf('answer')).toHaveLength(0);
+    guarded.toggle(0); // a toggle shows the question was seen
+    guarded.submit();
+    await flush();
+    expect(connection.paramsOf('answer')).toHaveLength(1);
+    guarded.dispose();
+  });
+
+  it('ignores a second submit while the first answer is in flight', async () => {
+    controller.submit();
+    controller.submit();
+    controller.skip();
+    await flush();
+    await flush();
+    expect(connection.paramsOf('answer')).toHaveLength(1);
+  });
+
+  it('reviews answered questions read-only with back and forward, then returns to the current one', async () => {
+    controller.toggle(1);
+    controller.submit();
+    await flush();
+    await flush();
+    controller.skip();
+    await flush();
+    await flush();
+    expect(controller.state.answered.map(a => a.question.id)).toEqual(['q1', 'q2']);
+    expect(controller.state.question?.id).toBe('q3');
+
+    controller.back();
+    expect(controller.state.review).toBe(1);
+    expect(controller.state.answered[1].ignored).toBe(true);
+    controller.back();
+    controller.back(); // stays on the oldest
+    expect(controller.state.review).toBe(0);
+    expect([...controller.state.answered[0].selection]).toEqual([1]);
+
+    controller.toggle(2); // read-only
+    controller.submit();
+    await flush();
+    expect(connection.paramsOf('answer')).toHaveLength(2);
+    expect(controller.state.selection.size).toBe(0);
+
+    controller.forward();
+    expect(controller.state.review).toBe(1);
+    controller.forward();
+    expect(controller.state.review).toBeNull();
+    controller.forward(); // already on the current question
+    expect(controller.state.review).toBeNull();
+  });
+
+  it('drops the undone answer from the review list', async () => {
+    controller.submit();
+    await flush();
+    await flush();
+    controller.back();
+    connection.handlers.undo = () => ({ progress: progress(), undoneQuestionId: 'q1' });
+    controller.undo();
+    await flush();
+    await flush();
+    expect(controller.state.review).toBeNull();
+    expect(controller.state.answered).toHaveLength(0);
+  });
+
+  it('applies options and maps an InvalidParams error to the field its path names', async () => {
+    connection.handlers.configure = params => sessionInfo({ epochs: params.epochs });
+    const fields = [{ key: 'epochs', label: 'Epochs', help: '', kind: 'integer' }] as const;
+    expect(await controller.configure({ epochs: 5 }, fields)).toEqual({ ok: true });
+    expect(controller.state.session?.epochs).toBe(5);
+
+    connection.handlers.configure = () => {
+      throw new SidecarError('session/configure: too many', ErrorCodes.InvalidParams, 'invalid_params', '/epochs');
+    };
+    const result = await controller.configure({ epochs: 999 }, fields);
+    expect(result).toEqual({ ok: false, errors: { epochs: 'session/configure: too many' }, error: null });
+    expect(controller.state.configuring).toBe(false);
+  });
+
+  it('saves the model and reports the path, then finishes', async () => {
+    connection.handlers.saveModel = () => ({ modelVersion: 3, path: '/root/models/q', files: ['model.json'] });
+    connection.handlers.finish = () => ({ progress: progress({ finished: true }) });
+    await controller.saveModel('models/q');
+    expect(connection.paramsOf('saveModel')).toEqual([{ sessionId: 's1', path: 'models/q' }]);
+    expect(controller.state.modelSave).toMatchObject({ status: 'saved', path: '/root/models/q', modelVersion: 3 });
+    await controller.finish();
+    expect(controller.state.progress?.finished).toBe(true);
+    expect(controller.readOnly).toBe(true);
   });
 
   it('unsubscribes when disposed', async () => {

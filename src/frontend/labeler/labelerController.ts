@@ -5,7 +5,36 @@ import type { ItemId, NotificationParamsOf, Progress, Question, SessionInfo } fr
 import { ErrorCodes } from '../../protocol';
 import { errorMessage, SidecarError } from '../connection/sidecarError';
 import { ConnectionStatus, ILabelerActions, ISidecarConnection } from '../tokens';
+import { ReviewPosition, stepBack, stepForward } from './review';
 import { invertSelection, Selection, toggleCandidate } from './selection';
+import { FieldErrors, fieldOfPath, IOptionField, SessionOptions } from './sessionOptions';
+
+/** A question this panel answered, kept for review (←/→). */
+export interface IAnsweredQuestion {
+  readonly question: Question;
+  /** Positions of the candidates marked relevant. */
+  readonly selection: Selection;
+  readonly ignored: boolean;
+}
+
+/** Where the latest Save model went. */
+export type ModelSaveState =
+  | { readonly status: 'idle' }
+  | { readonly status: 'saving' }
+  | { readonly status: 'saved'; readonly path: string; readonly modelVersion: number; readonly files: string[] }
+  | { readonly status: 'failed'; readonly error: string };
+
+/** What a `configure` call came to: applied, or messages for the fields at fault. */
+export type ConfigureResult = { ok: true } | { ok: false; errors: FieldErrors; error: string | null };
+
+export interface ILabelerControllerOptions {
+  /**
+   * Submit with nothing selected, and skip, are ignored this long after a new question appears,
+   * so a double click or a key pressed twice does not answer the next question unseen
+   * (Finetuner #85).
+   */
+  answerSettleMs?: number;
+}
 
 /** Everything a labeler panel shows. */
 export interface ILabelerState {
@@ -24,6 +53,15 @@ export interface ILabelerState {
   readonly undoing: boolean;
   /** The latest failure, shown until the next action succeeds. */
   readonly error: string | null;
+  /** This panel's answers not undone, oldest first. */
+  readonly answered: readonly IAnsweredQuestion[];
+  /** `null` on the current question, else the position in `answered` being reviewed. */
+  readonly review: ReviewPosition;
+  readonly modelSave: ModelSaveState;
+  /** A `session/finish` request is in flight. */
+  readonly finishing: boolean;
+  /** A `session/configure` request is in flight. */
+  readonly configuring: boolean;
 }
 
 /**
@@ -34,8 +72,10 @@ export interface ILabelerState {
 export class LabelerController implements ILabelerActions, IDisposable {
   constructor(
     private readonly _connection: ISidecarConnection,
-    readonly sessionId: string
+    readonly sessionId: string,
+    options: ILabelerControllerOptions = {}
   ) {
+    this._answerSettleMs = options.answerSettleMs ?? DEFAULT_ANSWER_SETTLE_MS;
     _connection.onNotification.progress.connect(this._onProgress, this);
     _connection.onNotification.sessionsChanged.connect(this._onSessionsChanged, this);
     _connection.reconnected.connect(this._onReconnected, this);
@@ -62,6 +102,11 @@ export class LabelerController implements ILabelerActions, IDisposable {
     return this._state.question?.candidates ?? [];
   }
 
+  /** Whether the panel shows a question that cannot be answered: one under review, or a finished session. */
+  get readOnly(): boolean {
+    return this._state.review !== null || this._state.progress?.finished === true;
+  }
+
   /** Subscribes to the session once the connection is ready, then fetches the first question. */
   async start(): Promise<void> {
     if (!this.sessionId) {
@@ -73,13 +118,13 @@ export class LabelerController implements ILabelerActions, IDisposable {
   }
 
   toggle(index: number): void {
-    if (this._state.question) {
+    if (this._state.question && !this.readOnly) {
       this._update({ selection: toggleCandidate(this._state.selection, index, this.shownCandidates.length) });
     }
   }
 
   invert(): void {
-    if (this._state.question) {
+    if (this._state.question && !this.readOnly) {
       this._update({ selection: invertSelection(this._state.selection, this.shownCandidates.length) });
     }
   }
@@ -94,6 +139,69 @@ export class LabelerController implements ILabelerActions, IDisposable {
 
   undo(): void {
     void this._undo();
+  }
+
+  back(): void {
+    this._update({ review: stepBack(this._state.review, this._state.answered.length) });
+  }
+
+  forward(): void {
+    this._update({ review: stepForward(this._state.review, this._state.answered.length) });
+  }
+
+  /**
+   * Changes session options through `session/configure`. An InvalidParams error naming one of
+   * `fields` (by `data.path`) comes back as that field's message rather than the panel's error.
+   */
+  async configure(changes: SessionOptions, fields: readonly IOptionField[]): Promise<ConfigureResult> {
+    if (Object.keys(changes).length === 0) {
+      return { ok: true };
+    }
+    this._update({ configuring: true });
+    try {
+      const session = await this._connection.request('configure', { sessionId: this.sessionId, ...changes });
+      this._update({ session, progress: session.progress, configuring: false, error: null });
+      return { ok: true };
+    } catch (error) {
+      this._update({ configuring: false });
+      const field = error instanceof SidecarError ? fieldOfPath(fields, error.path) : null;
+      if (field) {
+        return { ok: false, errors: { [field]: errorMessage(error) }, error: null };
+      }
+      return { ok: false, errors: {}, error: errorMessage(error) };
+    }
+  }
+
+  /** Writes the latest model to `path`, or to the session's model save path when omitted. */
+  async saveModel(path?: string): Promise<void> {
+    if (this._state.modelSave.status === 'saving') {
+      return;
+    }
+    this._update({ modelSave: { status: 'saving' } });
+    try {
+      const saved = await this._connection.request('saveModel', {
+        sessionId: this.sessionId,
+        ...(path === undefined ? {} : { path })
+      });
+      this._update({ modelSave: { status: 'saved', ...saved } });
+    } catch (error) {
+      this._update({ modelSave: { status: 'failed', error: errorMessage(error) } });
+    }
+  }
+
+  /** Ends labeling: `tunelab.fit(..., interactive=True)` returns in the kernel. */
+  async finish(): Promise<void> {
+    if (this._state.finishing || this._state.progress?.finished) {
+      return;
+    }
+    this._update({ finishing: true, error: null });
+    try {
+      const { progress } = await this._connection.request('finish', { sessionId: this.sessionId });
+      this._update({ progress, finishing: false, review: null });
+    } catch (error) {
+      this._update({ finishing: false });
+      this._fail(error);
+    }
   }
 
   dispose(): void {
@@ -144,6 +252,7 @@ export class LabelerController implements ILabelerActions, IDisposable {
     this._update({ fetching: true });
     try {
       const { question } = await this._connection.request('nextQuestion', { sessionId: this.sessionId });
+      this._questionShownAt = Date.now();
       this._update({ question, selection: new Set(), fetching: false });
     } catch (error) {
       this._update({ fetching: false });
@@ -153,7 +262,8 @@ export class LabelerController implements ILabelerActions, IDisposable {
 
   private async _answer(ignore: boolean): Promise<void> {
     const question = this._state.question;
-    if (!question || this._busy) {
+    const selection = this._state.selection;
+    if (!question || this._busy || this.readOnly || this._unseen(ignore || selection.size === 0)) {
       return;
     }
     const shown = this.shownCandidates;
@@ -169,7 +279,10 @@ export class LabelerController implements ILabelerActions, IDisposable {
         ignore
       });
       this._retry = null;
-      this._update({ progress: result.progress, saving: 'saved' });
+      const answered = result.duplicate
+        ? this._state.answered
+        : [...this._state.answered, { question, selection: ignore ? new Set<number>() : selection, ignored: ignore }];
+      this._update({ progress: result.progress, saving: 'saved', answered });
     } catch (error) {
       this._update({ saving: 'idle' });
       this._fail(error);
@@ -178,6 +291,14 @@ export class LabelerController implements ILabelerActions, IDisposable {
       }
     }
     await this._fetchNext();
+  }
+
+  /**
+   * Whether an answer now could be meant for the previous question: it comes within the settle
+   * time of this one appearing and nothing was selected on it (a toggle shows it was seen).
+   */
+  private _unseen(nothingSelected: boolean): boolean {
+    return nothingSelected && Date.now() - this._questionShownAt < this._answerSettleMs;
   }
 
   /**
@@ -193,16 +314,17 @@ export class LabelerController implements ILabelerActions, IDisposable {
   }
 
   private async _undo(): Promise<void> {
-    if (this._busy || this._state.phase !== 'ready') {
+    if (this._busy || this._state.phase !== 'ready' || this._state.progress?.finished) {
       return;
     }
-    this._update({ undoing: true, error: null });
+    this._update({ undoing: true, error: null, review: null });
     try {
       const result = await this._connection.request('undo', { sessionId: this.sessionId });
       this._update({
         progress: result.progress,
         undoing: false,
         saving: 'idle',
+        answered: withoutUndone(this._state.answered, result.undoneQuestionId),
         error: result.undoneQuestionId === null ? 'Nothing to undo in this session.' : null
       });
     } catch (error) {
@@ -284,14 +406,36 @@ export class LabelerController implements ILabelerActions, IDisposable {
     fetching: false,
     saving: 'idle',
     undoing: false,
-    error: null
+    error: null,
+    answered: [],
+    review: null,
+    modelSave: { status: 'idle' },
+    finishing: false,
+    configuring: false
   };
+  private readonly _answerSettleMs: number;
+  private _questionShownAt = 0;
   private _subscribed = false;
   private _subscribing = false;
   private _loadedAtLastFetch = 0;
   private _retry: { content: string; answerId: string } | null = null;
   private _isDisposed = false;
   private readonly _stateChanged = new Signal<LabelerController, ILabelerState>(this);
+}
+
+const DEFAULT_ANSWER_SETTLE_MS = 200;
+
+/** The answers without the one the sidecar undid (the latest with that question), if it is one of this panel's. */
+function withoutUndone(
+  answered: readonly IAnsweredQuestion[],
+  questionId: string | null
+): readonly IAnsweredQuestion[] {
+  for (let i = answered.length - 1; i >= 0; i--) {
+    if (answered[i].question.id === questionId) {
+      return [...answered.slice(0, i), ...answered.slice(i + 1)];
+    }
+  }
+  return answered;
 }
 
 /** `crypto.randomUUID` exists only in secure contexts; JupyterLab may be served over plain http. */

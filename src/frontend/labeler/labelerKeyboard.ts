@@ -1,6 +1,6 @@
 import { CommandRegistry } from '@lumino/commands';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
-import { ILabelerTracker, LABELER_COMMANDS, LABELER_PANEL_CLASS } from '../tokens';
+import { ILabelerTracker, LABELER_COMMANDS, LABELER_PANEL_CLASS, REPEATABLE_COMMANDS } from '../tokens';
 
 /**
  * Runs the labeler's keyboard shortcuts (schema/plugin.json, editable in the
@@ -14,15 +14,24 @@ import { ILabelerTracker, LABELER_COMMANDS, LABELER_PANEL_CLASS } from '../token
  * `window`, resolves the key against the registry's own bindings for the
  * labeler commands, and stops the event when one matches. Other keys
  * (Ctrl+S, Shift+Enter, Escape…) go on to JupyterLab untouched.
+ *
+ * A held key auto-repeats: repeats of Space would answer each next question
+ * unseen (Finetuner #85), so only the review arrows act on repeats.
  */
 export function installLabelerKeyboard(commands: CommandRegistry, tracker: ILabelerTracker): IDisposable {
   const onKeydown = (event: KeyboardEvent): void => {
+    if (submitsOptionsForm(event)) {
+      return;
+    }
     const binding = bindingFor(commands, event);
     if (!binding) {
       return;
     }
     event.preventDefault();
     event.stopPropagation();
+    if (event.repeat && !REPEATABLE_COMMANDS.has(binding.command)) {
+      return;
+    }
     tracker.activateNode(binding.panel);
     void commands.execute(binding.command, binding.args);
   };
@@ -61,6 +70,25 @@ function bindingFor(commands: CommandRegistry, event: KeyboardEvent): IMatch | n
     }
   }
   return null;
+}
+
+/**
+ * Enter in a panel's option field applies its form. In a notebook JupyterLab takes Enter first
+ * (command-mode bindings), so the browser's implicit form submission never happens.
+ */
+function submitsOptionsForm(event: KeyboardEvent): boolean {
+  const target = event.target;
+  if (event.key !== 'Enter' || event.isComposing || !(target instanceof HTMLInputElement)) {
+    return false;
+  }
+  const form = target.closest<HTMLFormElement>(`.${LABELER_PANEL_CLASS} form`);
+  if (!form) {
+    return false;
+  }
+  event.preventDefault();
+  event.stopPropagation();
+  form.requestSubmit();
+  return true;
 }
 
 /** Keys typed into a text field belong to the field. */

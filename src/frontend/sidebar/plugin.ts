@@ -1,7 +1,7 @@
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { SidePanel } from '@jupyterlab/ui-components';
 import { tunelabIcon } from '../icons';
-import { ISidecarConnection, SIDEBAR_ID } from '../tokens';
+import { CommandIDs, ISidecarConnection, SIDEBAR_ID } from '../tokens';
 import { SessionsModel } from './sessionsModel';
 import { SessionsSidebarBody } from './sessionsSidebar';
 
@@ -18,7 +18,9 @@ export const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     panel.title.icon = tunelabIcon;
     panel.title.caption = 'Tunelab sessions';
     panel.addClass('tl-Sidebar');
-    panel.addWidget(new SessionsSidebarBody(model, connection));
+    const openInTab = (session: { id: string; name: string }): void =>
+      void app.commands.execute(CommandIDs.openSessionTab, { sessionId: session.id, sessionName: session.name });
+    panel.addWidget(new SessionsSidebarBody(model, connection, openInTab));
     panel.disposed.connect(() => model.dispose());
     app.shell.add(panel, 'right', { rank: 1000 });
   }

@@ -1,5 +1,6 @@
 import { ReactWidget } from '@jupyterlab/ui-components';
-import React from 'react';
+import React, { useState } from 'react';
+import type { SessionInfo } from '../../protocol';
 import { SessionList } from '../components/SessionList';
 import { useSignalValue } from '../components/useSignalValue';
 import { ISidecarConnection } from '../tokens';
@@ -9,7 +10,8 @@ import { SessionsModel } from './sessionsModel';
 export class SessionsSidebarBody extends ReactWidget {
   constructor(
     private readonly _model: SessionsModel,
-    private readonly _connection: ISidecarConnection
+    private readonly _connection: ISidecarConnection,
+    private readonly _openInTab: (session: SessionInfo) => void
   ) {
     super();
     this.addClass('tl-SessionsSidebar');
@@ -17,12 +19,28 @@ export class SessionsSidebarBody extends ReactWidget {
   }
 
   protected render(): JSX.Element {
-    return <LiveSessionList model={this._model} connection={this._connection} />;
+    return <LiveSessionList model={this._model} connection={this._connection} openInTab={this._openInTab} />;
   }
 }
 
-function LiveSessionList(props: { model: SessionsModel; connection: ISidecarConnection }): JSX.Element {
-  const { model, connection } = props;
+function LiveSessionList(props: {
+  model: SessionsModel;
+  connection: ISidecarConnection;
+  openInTab: (session: SessionInfo) => void;
+}): JSX.Element {
+  const { model, connection, openInTab } = props;
   const { sessions, error } = useSignalValue(model.changed, () => model.snapshot);
-  return <SessionList connection={connection} sessions={sessions} error={error} />;
+  const [chosenId, setChosenId] = useState<string | null>(null);
+  // The chosen session while it lives, else the newest one, so a new session shows its chart at once.
+  const selectedId = sessions.some(s => s.id === chosenId) ? chosenId : (sessions[sessions.length - 1]?.id ?? null);
+  return (
+    <SessionList
+      connection={connection}
+      sessions={sessions}
+      error={error}
+      selectedId={selectedId}
+      onSelect={setChosenId}
+      onOpenInTab={openInTab}
+    />
+  );
 }

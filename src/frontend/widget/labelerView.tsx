@@ -8,6 +8,8 @@ import { ILabelerTracker, ISidecarConnection } from '../tokens';
 export interface ILabelerServices {
   connection: ISidecarConnection;
   tracker: ILabelerTracker;
+  /** Opens the session in a main-area tab. */
+  openInTab: (sessionId: string, sessionName: string) => void;
 }
 
 /**
@@ -39,6 +41,7 @@ export function createLabelerView(services: ILabelerServices): typeof DOMWidgetV
           tracker={services.tracker}
           sessionId={sessionId}
           sessionName={sessionName}
+          onOpenInTab={id => services.openInTab(id, sessionName)}
         />
       );
     }

@@ -1,6 +1,6 @@
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { IJupyterWidgetRegistry } from '@jupyter-widgets/base';
-import { ILabelerTracker, ISidecarConnection } from '../tokens';
+import { CommandIDs, ILabelerTracker, ISidecarConnection } from '../tokens';
 import { LabelerModel } from './labelerModel';
 import { createLabelerView } from './labelerView';
 import { MODULE_NAME, MODULE_VERSION } from './version';
@@ -12,15 +12,17 @@ export const widgetPlugin: JupyterFrontEndPlugin<void> = {
   autoStart: true,
   requires: [IJupyterWidgetRegistry, ISidecarConnection, ILabelerTracker],
   activate: (
-    _app: JupyterFrontEnd,
+    app: JupyterFrontEnd,
     registry: IJupyterWidgetRegistry,
     connection: ISidecarConnection,
     tracker: ILabelerTracker
   ): void => {
+    const openInTab = (sessionId: string, sessionName: string): void =>
+      void app.commands.execute(CommandIDs.openSessionTab, { sessionId, ...(sessionName ? { sessionName } : {}) });
     registry.registerWidget({
       name: MODULE_NAME,
       version: MODULE_VERSION,
-      exports: { LabelerModel, LabelerView: createLabelerView({ connection, tracker }) }
+      exports: { LabelerModel, LabelerView: createLabelerView({ connection, tracker, openInTab }) }
     });
   }
 };
