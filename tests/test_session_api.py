@@ -14,6 +14,7 @@ import pytest
 from conftest import require_sidecar
 
 import tunelab
+from tunelab.client import default_user
 from tunelab.datasets import load_banking77_sample
 
 pytestmark = pytest.mark.slow
@@ -75,7 +76,7 @@ def test_labels_frame_after_answers_undo_and_ignore(local_runtime: Path) -> None
     assert not first.ignored.any() and first.model_version.eq(q1.model_version).all()
     skipped = labels[labels.question_id == q2.id]
     assert skipped.ignored.all() and skipped.label.isna().all() and not skipped.relevant.any()
-    assert str(labels.time.dtype).startswith("datetime64") and labels.annotator.ne("").all()
+    assert str(labels.time.dtype).startswith("datetime64") and labels.annotator.eq(default_user()).all()
     assert q3.id not in set(labels.question_id)
 
     everything = session.labels_with_undone()

@@ -81,7 +81,9 @@ export function registerHandlers(client: ClientConnection, { sessions, hub, root
     questions: await sessions.get(sessionId).serveQuestions(client.id, count)
   }));
 
-  client.handle('answer', ({ sessionId, ...answer }) => sessions.get(sessionId).answer(client.id, answer));
+  client.handle('answer', ({ sessionId, ...answer }) =>
+    sessions.get(sessionId).answer(client.id, answer, client.identity?.user ?? client.id)
+  );
 
   client.handle('undo', ({ sessionId }) => sessions.get(sessionId).undo(client.id));
 

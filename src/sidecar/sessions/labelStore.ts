@@ -9,7 +9,7 @@ export interface StoredAnswer {
   candidateIds: ItemId[];
   relevantIds: ItemId[];
   ignored: boolean;
-  /** Connection that answered (for later per-annotator views). */
+  /** Name of the user who answered (the Jupyter user for browsers, the login name for kernels). */
   annotator: string;
   modelVersion: number;
   /** ISO-8601. */

@@ -320,7 +320,15 @@ export class LabelingSession {
    * Records an answer. A resent `answerId` changes nothing and reports `duplicate: true`; the answer is
    * stored before the counts change. It counts toward the next training round.
    */
-  answer(holder: HolderId, params: Omit<ParamsOf<'answer'>, 'sessionId'>): ResultOf<'answer'> {
+  /**
+   * Records an answer. `annotator` is the name stored with it: the user the connection authenticated
+   * as (the Jupyter user for browsers); it defaults to the holder for in-process callers.
+   */
+  answer(
+    holder: HolderId,
+    params: Omit<ParamsOf<'answer'>, 'sessionId'>,
+    annotator: string = holder
+  ): ResultOf<'answer'> {
     if (this.answersById.has(params.answerId)) {
       return { progress: this.progress(), duplicate: true };
     }
@@ -342,7 +350,7 @@ export class LabelingSession {
       candidateIds,
       relevantIds: relevant,
       ignored: params.ignore,
-      annotator: holder,
+      annotator,
       modelVersion: record.question.modelVersion,
       answeredAt: time
     });
@@ -355,7 +363,7 @@ export class LabelingSession {
       positive: params.ignore ? 0 : relevant.length,
       negative: params.ignore ? 0 : candidateIds.length - relevant.length,
       ignored: params.ignore ? 1 : 0,
-      annotator: holder,
+      annotator,
       time,
       undone: false
     };
