@@ -19,6 +19,7 @@ TS_SOURCES := $(shell find src -name '*.ts' -o -name '*.tsx' 2>/dev/null) $(wild
 help:
 	@echo "make lab   - set everything up, build, and start JupyterLab on examples/quickstart.ipynb"
 	@echo "make test  - set everything up, build, then run lint, jest, pytest, notebooks and Galata UI tests"
+	@echo "make bench - training throughput, question latency and label efficiency (JSON in bench/results/)"
 
 # ------------------------------------------------------------------ system packages
 # Debian's Chromium for the Galata tests; Fashion-MNIST for the image examples.
@@ -101,6 +102,12 @@ test: install ui-tests/node_modules/.package-lock.json
 	$(MAKE) pytest
 	$(MAKE) ui-test
 	@echo "make test: all suites passed"
+
+# Benchmarks (never part of the tests' pass/fail on speed). Each writes JSON to bench/results/.
+bench: install
+	node bench/engine/run.cjs bench/engine/engine-bench.ts
+	node bench/sidecar/run.cjs bench/sidecar/latency.ts
+	node bench/sidecar/run.cjs bench/sidecar/labelEfficiency.ts --seeds 3
 
 clean:
 	rm -rf $(STAMPS) lib tunelab/labextension tunelab/sidecar_dist tsconfig.tsbuildinfo
