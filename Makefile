@@ -68,8 +68,10 @@ install: $(STAMPS)/system $(STAMPS)/install
 build: $(STAMPS)/build
 
 # ------------------------------------------------------------------ run
+# Jupyter refuses to start as root unless told; these machines run as root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) examples/quickstart.ipynb
+	$(BIN)/jupyter lab $(ALLOW_ROOT) --notebook-dir=$(CURDIR) examples/quickstart.ipynb
 
 # ------------------------------------------------------------------ checks
 lint: install
