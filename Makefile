@@ -107,9 +107,9 @@ test: install ui-tests/node_modules/.package-lock.json
 
 # Benchmarks (never part of the tests' pass/fail on speed). Each writes JSON to bench/results/.
 bench: install
-	node bench/engine/run.cjs bench/engine/engine-bench.ts
-	node bench/sidecar/run.cjs bench/sidecar/latency.ts
-	node bench/sidecar/run.cjs bench/sidecar/labelEfficiency.ts --seeds 3
+	node bench/run.cjs bench/engine/engine-bench.ts
+	node bench/run.cjs bench/sidecar/latency.ts
+	node bench/run.cjs bench/sidecar/labelEfficiency.ts --seeds 3
 
 clean:
 	rm -rf $(STAMPS) lib tunelab/labextension tunelab/sidecar_dist tsconfig.tsbuildinfo

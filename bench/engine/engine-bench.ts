@@ -1,6 +1,6 @@
 /**
  * InfoNCE training throughput on wasm, patched vs unpatched matmul kernels, in one run.
- * MLP 384 → 512 → 256, batch 256, Adam. Usage: node bench/engine/run.cjs [--seconds 5]
+ * MLP 384 → 512 → 256, batch 256, Adam. Usage: node bench/run.cjs bench/engine/engine-bench.ts [--seconds 5]
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, patchWasmMatMul, unpatchWasmMatMul } from '../../src/sidecar/engine/backend';

@@ -8,7 +8,7 @@
  * mAP@10 (test queries retrieving pool items, relevant = same class). Orders: active vs sequential vs
  * random, same budget, same seeds. Mean ± sd over seeds, and per-seed wins of active.
  *
- * Usage: node bench/sidecar/run.cjs bench/sidecar/labelEfficiency.ts [--seeds 3] [--pool 2000] [--test 1000]
+ * Usage: node bench/run.cjs bench/sidecar/labelEfficiency.ts [--seeds 3] [--pool 2000] [--test 1000]
  *          [--orders active,sequential,random] [--label name]
  *   TUNING='{"diversityFloor":0.1}'  merges into ACTIVE_TUNING (strategy variants);
  *   CONFIG='{"epochs":3}'            merges into every session config (training variants).

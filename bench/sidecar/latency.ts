@@ -4,7 +4,7 @@
  *  - answer → next model version live (model/wait) with a 10k × 128-d pool.
  * Baseline, measured in the same run: one plain-JS exact top-K scan (exactTopK) of one query over the same
  * 100k pool, so figures can be read as ratios on any machine.
- * Usage: node bench/sidecar/run.cjs bench/sidecar/latency.ts [--questions 60] [--think 300]
+ * Usage: node bench/run.cjs bench/sidecar/latency.ts [--questions 60] [--think 300]
  *          [--bundle path/to/sidecar_dist] [--label after] (writes bench/results/latency-<label>.json)
  *          [--cpu-prof dir] (the sidecar writes a V8 CPU profile there on exit)
  */
