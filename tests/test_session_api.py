@@ -354,3 +354,15 @@ def test_user_model_file_with_tailor_and_the_sidecar_fallback(local_runtime: Pat
         shutil.rmtree(folder, ignore_errors=True)
     with pytest.raises(ValueError, match="unknown tailor option"):
         tunelab.label(vectors, tailor={"cut": "x"})
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [({"output_dim": 0}, "/outputDim"), ({"tailor": {"output_dim": 0}}, "/tailor/outputDim")],
+)
+def test_wrong_output_dim_is_refused_naming_the_option(
+    local_runtime: Path, options: dict[str, object], field: str
+) -> None:
+    vectors = np.random.default_rng(0).random((20, 8), dtype=np.float32)
+    with pytest.raises(ValueError, match=field):
+        tunelab.label(vectors, name=f"bad-dim{field.replace('/', '-')}", **options)
