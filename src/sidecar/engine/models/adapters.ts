@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertPositiveInt } from '../errors';
+import { convStack } from './convStack';
 import { l2Normalize } from './l2normalize';
 import { METADATA_KEY } from './encoders';
 
@@ -120,28 +121,10 @@ export function createResidualCnnEncoder(opts: ResidualCnnOptions): tf.LayersMod
   if (outputDim !== baseDim) {
     base = projection(base, outputDim, opts.seed);
   }
-  let x: tf.SymbolicTensor = input;
-  let h = opts.height;
-  let w = opts.width;
-  (opts.filters ?? [16, 32]).forEach((filters, i) => {
-    assertPositiveInt(filters, `filters[${i}]`);
-    x = tf.layers
-      .conv2d({
-        filters,
-        kernelSize: 3,
-        padding: 'same',
-        activation: 'relu',
-        kernelInitializer: tf.initializers.glorotUniform(seeded(opts.seed, 10 + i)),
-        name: `conv_${i + 1}`
-      })
-      .apply(x) as tf.SymbolicTensor;
-    if (h >= 4 && w >= 4) {
-      x = tf.layers.maxPooling2d({ poolSize: 2, name: `pool_${i + 1}` }).apply(x) as tf.SymbolicTensor;
-      h = Math.floor(h / 2);
-      w = Math.floor(w / 2);
-    }
-  });
-  const features = tf.layers.flatten({ name: 'conv_flatten' }).apply(x) as tf.SymbolicTensor;
+  const convolved = convStack(input, opts.height, opts.width, opts.filters ?? [16, 32], i =>
+    tf.initializers.glorotUniform(seeded(opts.seed, 10 + i))
+  );
+  const features = tf.layers.flatten({ name: 'conv_flatten' }).apply(convolved) as tf.SymbolicTensor;
   const output = residualHead(base, outputDim, Math.min(256, Math.max(32, outputDim)), opts.seed, features);
   const model = tf.model({ inputs: input, outputs: output, name: opts.name ?? 'residual_cnn_encoder' });
   model.setUserDefinedMetadata({ [METADATA_KEY]: { kind: 'residual-cnn' } });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertPositiveInt, EngineError } from '../errors';
+import { convStack } from './convStack';
 import { l2Normalize } from './l2normalize';
 import { TextFeaturizerConfig, resolveTextFeaturizerConfig } from './textFeaturizer';
 
@@ -102,28 +103,8 @@ export function createCnnEncoder(opts: CnnEncoderOptions): tf.LayersModel {
   assertPositiveInt(opts.channels, 'channels');
   assertPositiveInt(opts.outputDim, 'outputDim');
   const input = tf.input({ shape: [opts.height, opts.width, opts.channels], name: 'input' });
-  let x: tf.SymbolicTensor = input;
-  let h = opts.height;
-  let w = opts.width;
-  (opts.filters ?? [16, 32]).forEach((filters, i) => {
-    assertPositiveInt(filters, `filters[${i}]`);
-    x = tf.layers
-      .conv2d({
-        filters,
-        kernelSize: 3,
-        padding: 'same',
-        activation: 'relu',
-        kernelInitializer: glorot(opts.seed, i),
-        name: `conv_${i + 1}`
-      })
-      .apply(x) as tf.SymbolicTensor;
-    if (h >= 4 && w >= 4) {
-      x = tf.layers.maxPooling2d({ poolSize: 2, name: `pool_${i + 1}` }).apply(x) as tf.SymbolicTensor;
-      h = Math.floor(h / 2);
-      w = Math.floor(w / 2);
-    }
-  });
-  x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
+  const convolved = convStack(input, opts.height, opts.width, opts.filters ?? [16, 32], i => glorot(opts.seed, i));
+  let x = tf.layers.flatten({ name: 'flatten' }).apply(convolved) as tf.SymbolicTensor;
   x = tf.layers
     .dense({ units: opts.outputDim, kernelInitializer: glorot(opts.seed, 100), name: 'projection' })
     .apply(x) as tf.SymbolicTensor;
