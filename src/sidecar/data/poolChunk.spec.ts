@@ -1,20 +1,8 @@
 import { Field, FixedSizeList, Float32, Int64, List, Table, Uint8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { ErrorCodes } from '../../protocol/errors';
-import { SidecarError } from '../errors';
 import { imagesChunk, itemsChunk, vectorsChunk } from '../testing/arrowChunks';
 import { decodePoolChunk, rowSizeOf } from './poolChunk';
-
-function errorOf(action: () => unknown): SidecarError {
-  try {
-    action();
-  } catch (err) {
-    if (err instanceof SidecarError) {
-      return err;
-    }
-    throw err;
-  }
-  throw new Error('expected a SidecarError');
-}
+import { sidecarErrorOf } from '../testing/sidecarErrorOf';
 
 const VECTOR = { contentType: 'vector' as const, inputShape: [3] };
 const IMAGE = { contentType: 'image' as const, inputShape: [2, 2, 1] };
@@ -44,7 +32,7 @@ describe('decodePoolChunk', () => {
 
   it('names the row of a vector with the wrong length, a missing one, and NaN or infinity', () => {
     expect(
-      errorOf(() =>
+      sidecarErrorOf(() =>
         decodePoolChunk(
           ragged(
             [
@@ -61,25 +49,27 @@ describe('decodePoolChunk', () => {
       kind: 'bad_data',
       row: 41
     });
-    expect(errorOf(() => decodePoolChunk(ragged([null, [1, 2, 3]], 7), VECTOR, 10)).data.row).toBe(7);
-    const nan = errorOf(() =>
+    expect(sidecarErrorOf(() => decodePoolChunk(ragged([null, [1, 2, 3]], 7), VECTOR, 10)).data.row).toBe(7);
+    const nan = sidecarErrorOf(() =>
       decodePoolChunk(vectorsChunk(Float32Array.from([1, 2, 3, 4, NaN, 6]), 3, 20), VECTOR, 10)
     );
     expect(nan.code).toBe(ErrorCodes.BadData);
     expect(nan.data.row).toBe(21);
     expect(nan.message).toMatch(/row 21.*non-finite/);
-    const inf = errorOf(() => decodePoolChunk(vectorsChunk(Float32Array.from([Infinity, 2, 3]), 3, 5), VECTOR, 10));
+    const inf = sidecarErrorOf(() =>
+      decodePoolChunk(vectorsChunk(Float32Array.from([Infinity, 2, 3]), 3, 5), VECTOR, 10)
+    );
     expect(inf.data.row).toBe(5);
   });
 
   it('refuses a fixed-size list whose size differs from inputShape, naming the first row', () => {
-    const error = errorOf(() => decodePoolChunk(vectorsChunk(new Float32Array(8), 4, 3), VECTOR, 10));
+    const error = sidecarErrorOf(() => decodePoolChunk(vectorsChunk(new Float32Array(8), 4, 3), VECTOR, 10));
     expect(error.data).toEqual({ kind: 'bad_data', row: 3 });
     expect(error.message).toMatch(/holds 4 values, inputShape needs 3/);
   });
 
   it('refuses image rows of the wrong size and non-uint8 pixels', () => {
-    expect(errorOf(() => decodePoolChunk(imagesChunk(new Uint8Array(6), 3, 9), IMAGE, 10)).data.row).toBe(9);
+    expect(sidecarErrorOf(() => decodePoolChunk(imagesChunk(new Uint8Array(6), 3, 9), IMAGE, 10)).data.row).toBe(9);
     const floats = tableToIPC(
       new Table({
         id: vectorFromArray([0n], new Int64()),
@@ -88,17 +78,19 @@ describe('decodePoolChunk', () => {
       }),
       'stream'
     );
-    expect(errorOf(() => decodePoolChunk(floats, IMAGE, 10)).message).toMatch(/column 'image' must be/);
-    expect(errorOf(() => decodePoolChunk(itemsChunk(['x']), IMAGE, 10)).message).toMatch(/column 'image' is missing/);
+    expect(sidecarErrorOf(() => decodePoolChunk(floats, IMAGE, 10)).message).toMatch(/column 'image' must be/);
+    expect(sidecarErrorOf(() => decodePoolChunk(itemsChunk(['x']), IMAGE, 10)).message).toMatch(
+      /column 'image' is missing/
+    );
     void Uint8;
   });
 
   it('needs inputShape for vectors and images (InvalidParams naming /inputShape)', () => {
-    expect(errorOf(() => rowSizeOf({ contentType: 'vector' })).data).toEqual({
+    expect(sidecarErrorOf(() => rowSizeOf({ contentType: 'vector' })).data).toEqual({
       kind: 'invalid_params',
       path: '/inputShape'
     });
-    expect(errorOf(() => rowSizeOf({ contentType: 'image', inputShape: [28, 28] })).code).toBe(
+    expect(sidecarErrorOf(() => rowSizeOf({ contentType: 'image', inputShape: [28, 28] })).code).toBe(
       ErrorCodes.InvalidParams
     );
     expect(rowSizeOf({ contentType: 'image', inputShape: [28, 28, 3] })).toBe(2352);

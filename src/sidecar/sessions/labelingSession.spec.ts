@@ -1,10 +1,10 @@
 import { ErrorCodes } from '../../protocol/errors';
 import type { Progress, SessionConfig, SessionInfo } from '../../protocol/messages';
-import { SidecarError } from '../errors';
 import { itemsChunk } from '../testing/arrowChunks';
 import { InMemoryLabelStore } from './labelStore';
 import { LabelingSession } from './labelingSession';
 import { SessionManager } from './sessionManager';
+import { sidecarErrorOf } from '../testing/sidecarErrorOf';
 
 const CONFIG: SessionConfig = {
   name: 'banking',
@@ -49,18 +49,6 @@ function loaded(texts: readonly string[] = TEXTS): { session: LabelingSession } 
   return { session, ...context };
 }
 
-function errorOf(action: () => unknown): SidecarError {
-  try {
-    action();
-  } catch (err) {
-    if (err instanceof SidecarError) {
-      return err;
-    }
-    throw err;
-  }
-  throw new Error('expected a SidecarError');
-}
-
 function answer(
   session: LabelingSession,
   holder: string,
@@ -78,23 +66,23 @@ describe('SessionManager', () => {
     expect(manager.create({ ...CONFIG, topK: 9 }).id).toBe(first);
     expect(listEvents).toHaveLength(1);
     manager.close(first);
-    expect(errorOf(() => manager.get(first)).code).toBe(ErrorCodes.SessionNotFound);
+    expect(sidecarErrorOf(() => manager.get(first)).code).toBe(ErrorCodes.SessionNotFound);
     expect(manager.create(CONFIG).id).not.toBe(first);
     expect(listEvents.map(list => list.length)).toEqual([1, 0, 1]);
   });
 
   it('refuses unknown models, mismatched content types and missing shapes naming the field', () => {
     const { manager } = setup();
-    expect(errorOf(() => manager.create({ ...CONFIG, name: 'x', model: 'nope' })).data).toEqual({
+    expect(sidecarErrorOf(() => manager.create({ ...CONFIG, name: 'x', model: 'nope' })).data).toEqual({
       kind: 'invalid_params',
       path: '/model'
     });
-    expect(errorOf(() => manager.create({ ...CONFIG, name: 'y', contentType: 'image' })).data.path).toBe(
+    expect(sidecarErrorOf(() => manager.create({ ...CONFIG, name: 'y', contentType: 'image' })).data.path).toBe(
       '/contentType'
     );
-    expect(errorOf(() => manager.create({ ...CONFIG, name: 'z', model: 'mlp', contentType: 'vector' })).data.path).toBe(
-      '/inputShape'
-    );
+    expect(
+      sidecarErrorOf(() => manager.create({ ...CONFIG, name: 'z', model: 'mlp', contentType: 'vector' })).data.path
+    ).toBe('/inputShape');
     expect(manager.list()).toHaveLength(1);
   });
 });
@@ -127,7 +115,7 @@ describe('LabelingSession loading', () => {
   it('refuses a chunk out of order, naming chunkIndex', () => {
     const { manager } = setup();
     const session = manager.get(manager.list()[0].id);
-    const error = errorOf(() =>
+    const error = sidecarErrorOf(() =>
       session.appendItems({ chunkIndex: 1, totalItems: 4, isLast: false, payload: itemsChunk(['a']) })
     );
     expect(error.code).toBe(ErrorCodes.InvalidParams);
@@ -137,7 +125,7 @@ describe('LabelingSession loading', () => {
   it('refuses a chunk with a bad row as a whole, naming the row', () => {
     const { manager } = setup();
     const session = manager.get(manager.list()[0].id);
-    const error = errorOf(() =>
+    const error = sidecarErrorOf(() =>
       session.appendItems({ chunkIndex: 0, totalItems: 3, isLast: true, payload: itemsChunk(['a', null, 'c']) })
     );
     expect(error.code).toBe(ErrorCodes.BadData);
@@ -152,7 +140,7 @@ describe('LabelingSession loading', () => {
     const { manager } = setup();
     const session = manager.get(manager.list()[0].id);
     session.appendItems({ chunkIndex: 0, totalItems: 4, isLast: false, payload: itemsChunk(['a', 'b']) });
-    const error = errorOf(() =>
+    const error = sidecarErrorOf(() =>
       session.appendItems({ chunkIndex: 1, totalItems: 4, isLast: true, payload: itemsChunk(['c', 'd'], 2, [7, 1]) })
     );
     expect(error.data).toEqual({ kind: 'bad_data', row: 3 });
@@ -206,7 +194,7 @@ describe('LabelingSession questions', () => {
     expect(reassigned?.query.index).toBe(held?.query.index);
     expect(reassigned?.id).not.toBe(held?.id);
     // The superseded question can no longer be answered.
-    expect(errorOf(() => answer(session, 'c1', held?.id ?? '', 'late')).code).toBe(ErrorCodes.QuestionNotFound);
+    expect(sidecarErrorOf(() => answer(session, 'c1', held?.id ?? '', 'late')).code).toBe(ErrorCodes.QuestionNotFound);
   });
 
   it('returns null when every query is answered or held', () => {
@@ -266,7 +254,7 @@ describe('LabelingSession answers', () => {
     const { session } = loaded();
     const question = session.nextQuestion('c1');
     const candidate = question?.candidates[0].id as number;
-    const error = errorOf(() => answer(session, 'c1', question?.id ?? '', 'a', [candidate, 0]));
+    const error = sidecarErrorOf(() => answer(session, 'c1', question?.id ?? '', 'a', [candidate, 0]));
     expect(error.code).toBe(ErrorCodes.InvalidParams);
     expect(error.data.path).toBe('/relevant/1');
     expect(session.progress().done).toBe(0);
@@ -274,10 +262,12 @@ describe('LabelingSession answers', () => {
 
   it('refuses unknown questions and a second answer to the same question', () => {
     const { session } = loaded();
-    expect(errorOf(() => answer(session, 'c1', 'nope', 'a')).code).toBe(ErrorCodes.QuestionNotFound);
+    expect(sidecarErrorOf(() => answer(session, 'c1', 'nope', 'a')).code).toBe(ErrorCodes.QuestionNotFound);
     const question = session.nextQuestion('c1');
     answer(session, 'c1', question?.id ?? '', 'a1');
-    expect(errorOf(() => answer(session, 'c1', question?.id ?? '', 'a2')).code).toBe(ErrorCodes.QuestionNotFound);
+    expect(sidecarErrorOf(() => answer(session, 'c1', question?.id ?? '', 'a2')).code).toBe(
+      ErrorCodes.QuestionNotFound
+    );
   });
 
   it('undoes the latest answer: counts back, its query asked next', () => {
