@@ -129,6 +129,10 @@ def test_options_reach_the_sidecar_and_configure_changes_them(local_runtime: Pat
     info = session.configure(top_k=5, query_order="random", epochs=1)
     assert (info.config.top_k, info.config.query_order, info.config.epochs) == (5, "random", 1)
     assert session.config.query_order == "random"
+    session.configure(start_question=42)
+    assert session.next_question().query.index == 42
+    with pytest.raises(tunelab.SidecarError, match="no item has index 999"):
+        session.configure(start_question=999)
     with pytest.raises(ValueError, match="unknown option"):
         session.configure(speed=3)
     with pytest.raises(ValueError, match="query_order='clever'"):

@@ -30,7 +30,7 @@ class ProtocolVersion:
         return {"major": self.major, "minor": self.minor}
 
 
-PROTOCOL_VERSION = ProtocolVersion(major=1, minor=1)
+PROTOCOL_VERSION = ProtocolVersion(major=1, minor=2)
 
 #: Path of the authenticated Jupyter websocket route, relative to the base URL.
 WEBSOCKET_ROUTE = "tunelab/ws"
@@ -63,6 +63,7 @@ class ErrorCodes(enum.IntEnum):
     QuestionNotFound = -32005
     BadData = -32006
     NotReady = -32007
+    StoreUnavailable = -32008
 
 
 class Methods:
@@ -91,6 +92,13 @@ class Methods:
     MODEL_HISTORY = "model/history"
     SESSION_LABELS = "session/labels"
     SESSION_FINISH = "session/finish"
+    # protocol 1.2
+    LABELS_EXPORT = "labels/export"
+    LABELS_IMPORT = "labels/import"
+
+
+#: Label file formats of ``labels/export`` and ``labels/import`` (docs/label-files.md).
+LABEL_FORMATS = ("jsonl", "csv", "label-studio", "hf-jsonl")
 
 
 class Notifications:
@@ -187,7 +195,7 @@ class Progress:
     loaded_items: int
     #: Answers committed to the store.
     saved: int | None = None
-    #: Questions answered since the last model update (the current round).
+    #: Questions answered in the current round of ``questions_per_round``.
     round_done: int | None = None
     #: Loss of the last training round, None before the first one.
     last_loss: float | None = None
@@ -197,6 +205,8 @@ class Progress:
     backend: str | None = None
     #: Set when the user pressed Finish.
     finished: bool | None = None
+    #: The current round of ``questions_per_round`` questions, from 1 (protocol 1.2).
+    round: int | None = None
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Progress:
@@ -216,6 +226,7 @@ class Progress:
             training=_opt(obj.get("training"), bool),
             backend=obj.get("backend"),
             finished=_opt(obj.get("finished"), bool),
+            round=_opt(obj.get("round"), int),
         )
 
     def __repr__(self) -> str:
@@ -379,6 +390,8 @@ class SessionInfo:
     #: True until the chunk flagged ``isLast`` has arrived.
     loading: bool
     progress: Progress
+    #: The dataset was in the store: labels and the latest model version were restored (protocol 1.2).
+    resumed: bool = False
 
     @property
     def name(self) -> str:
@@ -394,6 +407,7 @@ class SessionInfo:
             created_at=obj["createdAt"],
             loading=bool(obj["loading"]),
             progress=Progress.from_json(obj["progress"]),
+            resumed=bool(obj.get("resumed", False)),
         )
 
 

@@ -358,8 +358,11 @@ class Session:
         result = self._call(Methods.SESSION_UNDO, retry_lost_session=False)
         return Progress.from_json(result["progress"])
 
-    def configure(self, **options: Any) -> SessionInfo:
+    def configure(self, start_question: int | None = None, **options: Any) -> SessionInfo:
         """Changes training and query options of the live session (``session/configure``).
+
+        ``start_question`` (an item's position in the data) makes that item this kernel's next
+        question, as Finetuner's "start question" does; labeling goes on from there.
 
         Takes ``top_k`` and the training options of ``label()`` (``update_every``, ``epochs``,
         ``learning_rate``, ``batch_size``, ``loss``, ``margin``, ``query_order``,
@@ -369,6 +372,8 @@ class Session:
         """
         checked = training_options(options)
         params = {TRAINING_OPTIONS.get(k, "topK"): v for k, v in checked.items()}
+        if start_question is not None:
+            params["startQuestion"] = int(start_question)
         info = SessionInfo.from_json(self._call(Methods.SESSION_CONFIGURE, params))
         with self._lock:
             self._config = dataclasses.replace(self._config, **checked)

@@ -16,7 +16,9 @@ export const ErrorCodes = {
   SessionNotFound: -32004,
   QuestionNotFound: -32005,
   BadData: -32006,
-  NotReady: -32007
+  NotReady: -32007,
+  /** Protocol 1.2: the label store cannot write (read-only or full disk) or its file is corrupt. */
+  StoreUnavailable: -32008
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -84,7 +84,7 @@ export const Progress = Type.Object({
   // ---- protocol 1.1: training state
   /** Answers committed to the store (all of `done` once durable storage is on). */
   saved: Type.Optional(Type.Integer({ minimum: 0 })),
-  /** Questions answered since the last model update (the current round). */
+  /** Questions answered in the current round of `questionsPerRound` (protocol 1.2; before: since the last update). */
   roundDone: Type.Optional(Type.Integer({ minimum: 0 })),
   /** Loss of the last training round, null before the first one. */
   lastLoss: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
@@ -93,7 +93,10 @@ export const Progress = Type.Object({
   /** The TF.js backend the sidecar trains with: tensorflow, wasm or cpu. */
   backend: Type.Optional(Type.String()),
   /** Set when the user pressed Finish. */
-  finished: Type.Optional(Type.Boolean())
+  finished: Type.Optional(Type.Boolean()),
+  // ---- protocol 1.2
+  /** The current round of `questionsPerRound` questions, from 1. */
+  round: Type.Optional(Type.Integer({ minimum: 1 }))
 });
 export type Progress = Static<typeof Progress>;
 
@@ -166,7 +169,9 @@ export const SessionInfo = Type.Composite([
     createdAt: Type.String(),
     /** True until the chunk flagged `isLast` has arrived. */
     loading: Type.Boolean(),
-    progress: Progress
+    progress: Progress,
+    /** Protocol 1.2: the dataset existed in the store; labels and the latest model version were restored. */
+    resumed: Type.Optional(Type.Boolean())
   })
 ]);
 export type SessionInfo = Static<typeof SessionInfo>;
@@ -187,6 +192,15 @@ export const AnswerRecord = Type.Object({
   undone: Type.Boolean()
 });
 export type AnswerRecord = Static<typeof AnswerRecord>;
+
+/** Label file formats of `labels/export` and `labels/import` (docs/storage.md). */
+export const LabelFormat = Type.Union([
+  Type.Literal('jsonl'),
+  Type.Literal('csv'),
+  Type.Literal('label-studio'),
+  Type.Literal('hf-jsonl')
+]);
+export type LabelFormat = Static<typeof LabelFormat>;
 
 /** One model version, for the loss chart. */
 export const ModelVersionRecord = Type.Object({
@@ -275,7 +289,12 @@ export const Requests = {
       /** Items in the whole pool, so progress can show loading. */
       totalItems: Type.Integer({ minimum: 0 }),
       isLast: Type.Boolean(),
-      payload: Type.Uint8Array()
+      payload: Type.Uint8Array(),
+      /**
+       * Protocol 1.2: names one upload (a client-chosen id). Chunk indexes count within it, so re-adding
+       * data to a resumed dataset starts again at chunk 0; items already stored are not added twice.
+       */
+      uploadId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 }))
     }),
     Type.Object({ loadedItems: Type.Integer(), loading: Type.Boolean() })
   ),
@@ -318,7 +337,12 @@ export const Requests = {
   configure: request(
     'session/configure',
     Type.Composite([
-      Type.Object({ sessionId: SessionId, topK: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })) }),
+      Type.Object({
+        sessionId: SessionId,
+        topK: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+        /** Protocol 1.2: the pool index of the item this connection is asked about next (Finetuner's start question). */
+        startQuestion: Type.Optional(Type.Integer({ minimum: 0 }))
+      }),
       TrainingOptions
     ]),
     SessionInfo
@@ -373,6 +397,22 @@ export const Requests = {
     'session/labels',
     Type.Object({ sessionId: SessionId }),
     Type.Object({ answers: Type.Array(AnswerRecord) })
+  ),
+  // ---- protocol 1.2
+  /** The session's labels (undone answers left out) in a file format; a binary response whose payload is the file. */
+  exportLabels: request(
+    'labels/export',
+    Type.Object({ sessionId: SessionId, format: LabelFormat }),
+    Type.Object({ format: LabelFormat, fileName: Type.String(), mediaType: Type.String(), count: Type.Integer() })
+  ),
+  /**
+   * A binary request whose payload is a label file: its answers are added to the session (annotator and time
+   * kept), warm-starting the model. Answers whose id is already stored are skipped, so importing twice is safe.
+   */
+  importLabels: request(
+    'labels/import',
+    Type.Object({ sessionId: SessionId, format: LabelFormat, payload: Type.Uint8Array() }),
+    Type.Object({ imported: Type.Integer(), duplicates: Type.Integer(), progress: Progress })
   ),
   /** The user pressed Finish: `tunelab.fit(..., interactive=True)` returns. */
   finish: request('session/finish', Type.Object({ sessionId: SessionId }), Type.Object({ progress: Progress }))

@@ -10,15 +10,15 @@ import { ProgressCounters } from './ProgressCounters';
  */
 export function ProgressDetails(props: { session: SessionInfo | null; progress: Progress | null }): JSX.Element {
   const { session, progress } = props;
-  const roundSize = session?.updateEvery;
+  const roundSize = session?.questionsPerRound;
   return (
     <div className="tl-ProgressDetails" data-testid="tl-progress">
       <ProgressCounters progress={progress} />
       <span className="tl-ProgressDetails-row">
         <Stat
-          label="this round"
+          label={progress?.round ? `round ${progress.round}` : 'this round'}
           testId="tl-round"
-          title="Answers since the last model update, out of the answers that trigger one (update every N)"
+          title="Questions answered in this round, out of the questions per round"
           value={progress ? `${progress.roundDone ?? 0}${roundSize ? ` / ${roundSize}` : ''}` : '–'}
         />
         <Stat label="saved" testId="tl-saved" title="Answers committed to the store" value={progress?.saved ?? '–'} />

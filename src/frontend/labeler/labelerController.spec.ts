@@ -213,6 +213,15 @@ describe('LabelerController', () => {
     expect(controller.state.configuring).toBe(false);
   });
 
+  it('shows the start question at once after setting it', async () => {
+    connection.handlers.configure = () => sessionInfo();
+    questions = ['q7'];
+    const fields = [{ key: 'startQuestion', label: 'Start question', help: '', kind: 'integer' }] as const;
+    expect(await controller.configure({ startQuestion: 7 }, fields)).toEqual({ ok: true });
+    expect(connection.paramsOf('configure')).toEqual([{ sessionId: 's1', startQuestion: 7 }]);
+    expect(controller.state.question?.id).toBe('q7');
+  });
+
   it('saves the model and reports the path, then finishes', async () => {
     connection.handlers.saveModel = () => ({ modelVersion: 3, path: '/root/models/q', files: ['model.json'] });
     connection.handlers.finish = () => ({ progress: progress({ finished: true }) });

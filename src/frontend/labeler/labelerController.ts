@@ -161,6 +161,10 @@ export class LabelerController implements ILabelerActions, IDisposable {
     try {
       const session = await this._connection.request('configure', { sessionId: this.sessionId, ...changes });
       this._update({ session, progress: session.progress, configuring: false, error: null });
+      if (changes.startQuestion !== undefined) {
+        // The sidecar handed back the shown question; the start item is this connection's next one.
+        await this._fetchNext();
+      }
       return { ok: true };
     } catch (error) {
       this._update({ configuring: false });

@@ -26,6 +26,12 @@ export const CONTROL_FIELDS: readonly IOptionField[] = [
   },
   { key: 'topK', label: 'Top-K', help: 'Candidates per question (1–50)', kind: 'integer' },
   {
+    key: 'startQuestion',
+    label: 'Start question',
+    help: 'Index (in your data) of the item to ask about next; labeling goes on from there',
+    kind: 'integer'
+  },
+  {
     key: 'keepSameQuestion',
     label: 'Keep same question',
     help: 'Ask labeled queries again, to watch how the model changes on them',

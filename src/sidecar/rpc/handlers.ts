@@ -92,7 +92,7 @@ export function registerHandlers(client: ClientConnection, { sessions, hub, root
     return {};
   });
 
-  client.handle('configure', ({ sessionId, ...options }) => sessions.get(sessionId).configure(options));
+  client.handle('configure', ({ sessionId, ...options }) => sessions.get(sessionId).configure(options, client.id));
 
   client.handle('waitForModel', ({ sessionId, version, timeoutMs }) =>
     sessions.get(sessionId).waitForModel(version, timeoutMs)

@@ -10,6 +10,7 @@ import { badData } from '../errors';
 export class ItemPool {
   private readonly items: Item[] = [];
   private readonly rowById = new Map<string, number>();
+  private readonly rowByIndex = new Map<number, number>();
   private readonly pixels: Uint8Array[] = [];
   private readonly thumbnails = new Map<number, string>();
 
@@ -36,6 +37,7 @@ export class ItemPool {
     const rowSize = chunk.pixels ? chunk.pixels.length / Math.max(1, chunk.items.length) : 0;
     chunk.items.forEach((item, i) => {
       this.rowById.set(idKey(item.id), this.items.length);
+      this.rowByIndex.set(item.index, this.items.length);
       this.items.push(item);
       if (chunk.pixels) {
         this.pixels.push(chunk.pixels.subarray(i * rowSize, (i + 1) * rowSize));
@@ -45,6 +47,11 @@ export class ItemPool {
 
   rowOf(id: ItemId): number | undefined {
     return this.rowById.get(idKey(id));
+  }
+
+  /** The row of the item at `index` in the user's data. */
+  rowOfIndex(index: number): number | undefined {
+    return this.rowByIndex.get(index);
   }
 
   /** The item of `row` for a question, with its image thumbnail. */

@@ -224,7 +224,8 @@ describe('LabelingSession answers', () => {
         itemCount: 6,
         loadedItems: 6,
         saved: 1,
-        roundDone: 0,
+        roundDone: 1,
+        round: 1,
         lastLoss: null,
         training: false,
         finished: false
@@ -298,5 +299,55 @@ describe('LabelingSession answers', () => {
       progress: expect.objectContaining({ done: 0, positive: 0 }),
       undoneQuestionId: null
     });
+  });
+});
+
+describe('LabelingSession rounds and start question', () => {
+  it('counts answers within rounds of questionsPerRound, undo included', async () => {
+    const { session } = loaded();
+    await session.configure({ questionsPerRound: 2 });
+    const rounds: [number | undefined, number | undefined][] = [];
+    for (let i = 0; i < 3; i++) {
+      const question = session.nextQuestion('c1');
+      const { progress } = answer(session, 'c1', question?.id ?? '', `a${i}`);
+      rounds.push([progress.round, progress.roundDone]);
+    }
+    expect(rounds).toEqual([
+      [1, 1],
+      [2, 0],
+      [2, 1]
+    ]);
+    expect(session.undo('c1').progress).toMatchObject({ round: 2, roundDone: 0 });
+  });
+
+  it('asks the start question next, even one answered before, and hands back what the caller held', async () => {
+    const { session } = loaded();
+    const first = session.nextQuestion('c1');
+    answer(session, 'c1', first?.id ?? '', 'a1');
+    const held = session.nextQuestion('c1');
+    await session.configure({ startQuestion: 4 }, 'c1');
+    expect(session.nextQuestion('c1')?.query.index).toBe(4);
+    await session.configure({ startQuestion: first?.query.index }, 'c1');
+    const again = session.nextQuestion('c1');
+    expect(again?.query.index).toBe(first?.query.index);
+    expect(again?.id).not.toBe(first?.id);
+    // The question c1 held before is asked again later, not lost.
+    const asked = new Set<number>();
+    for (let q = session.nextQuestion('c1'), i = 0; q !== null && i < 10; q = session.nextQuestion('c1'), i++) {
+      asked.add(q.query.index);
+      answer(session, 'c1', q.id, `b${i}`);
+    }
+    expect(asked.has(held?.query.index as number)).toBe(true);
+  });
+
+  it('refuses a start question outside the pool or held by another connection, naming the field', async () => {
+    const { session } = loaded();
+    const error = await session.configure({ startQuestion: 99 }, 'c1').catch(err => err);
+    expect(error.data).toEqual({ kind: 'invalid_params', path: '/startQuestion' });
+    expect(error.message).toContain('no item has index 99');
+    const other = session.nextQuestion('c2');
+    const busy = await session.configure({ startQuestion: other?.query.index }, 'c1').catch(err => err);
+    expect(busy.message).toContain('another connection');
+    expect(session.nextQuestion('c2')?.id).toBe(other?.id);
   });
 });

@@ -195,7 +195,8 @@ export class LabelingSession {
       itemCount: Math.max(this.expectedItems, this.pool.size),
       loadedItems: this.vectors.size,
       saved: this.counts.done,
-      roundDone: this.loop?.roundDone ?? 0,
+      roundDone: this.counts.done % this.config.questionsPerRound,
+      round: Math.floor(this.counts.done / this.config.questionsPerRound) + 1,
       lastLoss: this.loop?.lastLoss ?? null,
       training: this.loop?.training ?? false,
       ...(this.worker ? { backend: this.worker.info.backend.name } : {}),
@@ -424,19 +425,54 @@ export class LabelingSession {
     }
   }
 
-  /** Changes options live; the prepared questions are rebuilt when they depend on what changed. */
-  async configure(params: Omit<ParamsOf<'configure'>, 'sessionId'>): Promise<SessionInfo> {
+  /**
+   * Changes options live; the prepared questions are rebuilt when they depend on what changed.
+   * `startQuestion` (an item's index in the user's data) makes that item `holder`'s next query.
+   */
+  async configure(params: Omit<ParamsOf<'configure'>, 'sessionId'>, holder: HolderId = 'local'): Promise<SessionInfo> {
+    const { startQuestion, ...options } = params;
+    const startRow = startQuestion === undefined ? undefined : this.startRow(startQuestion, holder);
     const before = { ...this.config };
-    Object.assign(this.config, Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)));
+    Object.assign(this.config, Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)));
     if (this.worker && (before.loss !== this.config.loss || before.margin !== this.config.margin)) {
       await this.worker.setLoss({ loss: this.config.loss, margin: this.config.margin });
     }
     const shapeKeys = ['topK', 'queryOrder', 'hardNegatives', 'randomNegatives', 'randomShare'] as const;
-    if (shapeKeys.some(key => before[key] !== this.config[key])) {
+    if (
+      shapeKeys.some(key => before[key] !== this.config[key]) ||
+      (startRow !== undefined && this.prefetch.rows().includes(startRow))
+    ) {
       this.dropPrepared();
+    }
+    if (startRow !== undefined) {
+      // The caller's open questions go back to the pool; the start item is asked first.
+      this.release(holder);
+      this.queue.giveBack(startRow);
+      this.prefetch.fill();
     }
     this.deps.listener.progressChanged(this);
     return this.info();
+  }
+
+  /** The pool row of the item at `index` in the user's data, if it may be asked now. */
+  private startRow(index: number, holder: HolderId): number {
+    const row = this.pool.rowOfIndex(index);
+    if (row === undefined || row >= this.vectors.size) {
+      throw invalidParams(
+        '/startQuestion',
+        row === undefined
+          ? `no item has index ${index} in this pool (${this.pool.size} items)`
+          : `item ${index} is not embedded yet (${this.vectors.size} of ${this.pool.size} items loaded)`
+      );
+    }
+    const asked = this.questionByRow.get(row);
+    const heldElsewhere = [...this.held].some(
+      ([other, list]) => other !== holder && list.includes(asked as QuestionRecord)
+    );
+    if (asked !== undefined && asked.status === 'open' && heldElsewhere) {
+      throw invalidParams('/startQuestion', `item ${index} is being asked to another connection right now`);
+    }
+    return row;
   }
 
   /** Resolves when the model reaches `version` (see TrainingLoop.wait); false after `timeoutMs`. */

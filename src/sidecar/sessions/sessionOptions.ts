@@ -11,7 +11,9 @@ export const TRAINING_DEFAULTS = {
   randomShare: 0.2,
   hardNegatives: 0,
   randomNegatives: 0,
-  keepSameQuestion: false
+  keepSameQuestion: false,
+  /** A round of questions (Finetuner's "questions per round"); progress counts answers within it. */
+  questionsPerRound: 10
 } as const satisfies TrainingOptions;
 
 /** Questions kept prepared per session. */

@@ -52,11 +52,6 @@ export class TrainingLoop {
     return this.loss;
   }
 
-  /** Answers since the last round started (Progress.roundDone). */
-  get roundDone(): number {
-    return this.answersSinceRound;
-  }
-
   /** A round runs, or is owed (dirty, or enough answers for the next one). */
   get busy(): boolean {
     return this.running || this.dirty;
