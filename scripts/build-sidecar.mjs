@@ -1,6 +1,7 @@
 // Bundles the Node sidecar into self-contained files shipped inside the Python wheel:
 // tunelab/sidecar_dist/sidecar.js (runs with plain `node`, no node_modules), the trainer worker
-// thread trainer-worker.js, and the TF.js wasm binaries both look for next to them.
+// thread trainer-worker.js, the TF.js wasm binaries both look for next to them, and better-sqlite3's native
+// addon (better_sqlite3.node, compiled for this Node's ABI), which the label store loads from next to sidecar.js.
 import { build } from 'esbuild';
 import { copyFileSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -34,4 +35,8 @@ const wasmFiles = readdirSync(wasmDir).filter(name => name.endsWith('.wasm'));
 for (const name of wasmFiles) {
   copyFileSync(join(wasmDir, name), join(outdir, name));
 }
-console.log(`built ${outdir}: sidecar.js, trainer-worker.js, ${wasmFiles.join(', ')} (sidecar ${version})`);
+const sqliteAddon = join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+copyFileSync(sqliteAddon, join(outdir, 'better_sqlite3.node'));
+console.log(
+  `built ${outdir}: sidecar.js, trainer-worker.js, ${wasmFiles.join(', ')}, better_sqlite3.node (sidecar ${version})`
+);

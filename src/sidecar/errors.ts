@@ -70,3 +70,22 @@ export function internalError(message: string): SidecarError {
 export function protocolVersionMismatch(message: string): SidecarError {
   return new SidecarError(ErrorCodes.ProtocolVersionMismatch, message, { kind: 'protocol_version_mismatch' });
 }
+
+/** The label store cannot be opened or written (read-only file, full disk, I/O error, too new a schema). */
+export function storeUnavailable(message: string): SidecarError {
+  return new SidecarError(ErrorCodes.StoreUnavailable, message, { kind: 'store_unavailable' });
+}
+
+/** The label store's file is damaged or not a database. */
+export function storeCorrupt(message: string): SidecarError {
+  return new SidecarError(ErrorCodes.StoreUnavailable, message, { kind: 'store_corrupt' });
+}
+
+/** An answer id already stored for the dataset (sessions check `hasAnswer` first, so this is a caller bug). */
+export function duplicateAnswer(datasetId: string, answerId: string): SidecarError {
+  return new SidecarError(
+    ErrorCodes.InvalidRequest,
+    `answer '${answerId}' is already stored for dataset '${datasetId}'`,
+    { kind: 'duplicate_answer' }
+  );
+}
