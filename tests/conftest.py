@@ -27,6 +27,18 @@ BUNDLE = ROOT / "tunelab" / "sidecar_dist" / "sidecar.js"
 VENV_BIN = Path(sys.executable).parent
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every sidecar of the run keeps its label store in a temp dir, never the user's."""
+    previous = os.environ.get("TUNELAB_DATA_DIR")
+    os.environ["TUNELAB_DATA_DIR"] = str(tmp_path_factory.mktemp("tunelab-data"))
+    yield
+    if previous is None:
+        os.environ.pop("TUNELAB_DATA_DIR", None)
+    else:
+        os.environ["TUNELAB_DATA_DIR"] = previous
+
+
 def require_sidecar() -> None:
     """Fails (not skips) when the sidecar bundle is missing: these tests must be able to fail."""
     if not BUNDLE.is_file():
@@ -138,6 +150,7 @@ def _start_server(tmp_path: Path) -> JupyterServer:
         d.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.pop("TUNELAB_CONNECTION_FILE", None)
+    env.pop("TUNELAB_DATA_DIR", None)  # the server's store goes under its JUPYTER_DATA_DIR
     env.update(
         JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
         JUPYTER_CONFIG_DIR=str(dirs["config"]),
@@ -217,6 +230,8 @@ def local_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     runtime = tmp_path / "runtime"
     monkeypatch.delenv("TUNELAB_CONNECTION_FILE", raising=False)
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+    # A store per test: a session name reused by another test starts empty.
+    monkeypatch.setenv("TUNELAB_DATA_DIR", str(tmp_path / "tunelab-data"))
     discovery.shutdown()
     try:
         yield runtime

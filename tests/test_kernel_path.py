@@ -87,11 +87,14 @@ def test_session_survives_a_sidecar_restart(local_runtime: Path) -> None:
     assert supervisor is not None
     old_pid, old_id = supervisor.pid, session.id
     assert old_pid is not None
+    first = session.next_question()
+    session.answer(first, relevant=[first.candidates[0].id])
     os.kill(old_pid, signal.SIGKILL)
     assert supervisor.wait_for_restart(1, timeout=30)
-    q = session.next_question()  # re-creates the lost session and re-uploads its data
-    assert q is not None and session.id != old_id and q.session_id == session.id
-    assert session.progress.item_count == len(TEXTS)
+    q = session.next_question()  # the new sidecar restores the session from its store
+    assert q is not None and session.id == old_id and q.session_id == session.id
+    assert q.query.index != first.query.index
+    assert (session.progress.item_count, session.progress.done) == (len(TEXTS), 1)
     assert not pid_alive(old_pid)
 
 

@@ -20,6 +20,8 @@ _LAZY = {
     "fit": "fitting",
     "Tailor": "options",
     "TunedModel": "model",
+    "labels": "store",
+    "datasets": "store",
 }
 
 
@@ -45,8 +47,10 @@ __all__ = [
     "Tailor",
     "TunedModel",
     "__version__",
+    "datasets",
     "fit",
     "label",
+    "labels",
 ]
 
 

@@ -243,9 +243,10 @@ class SidecarClient:
         Raises ``SidecarError`` for an error response, ``SidecarTimeout`` when
         no answer comes within ``timeout``, and ``SidecarConnectionLost`` when
         the connection drops meanwhile — unless ``idempotent``, then the
-        request is sent once more after the reconnect.
+        request is sent again after the reconnect (up to three times).
         """
-        attempts = 2 if idempotent else 1
+        # A sidecar that crashes again while restarting must not fail a request that is safe to resend.
+        attempts = 4 if idempotent else 1
         for attempt in range(attempts):
             conn = self._wait_connected()
             try:

@@ -11,6 +11,7 @@ import time
 import uuid
 import weakref
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from .client import SidecarClient, SidecarError
 from .data import PreparedData, chunk_bounds, ipc_stream, prepare
 from .discovery import get_client
-from .labels import history_frame, labels_frame
+from .frames import history_frame, labels_frame
 from .options import Tailor, resolve_model, tailor_config, training_options
 from .progress_bar import ProgressBar
 from .protocol import (
@@ -33,6 +34,7 @@ from .protocol import (
     SessionConfig,
     SessionInfo,
 )
+from .store import label_format
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -239,6 +241,7 @@ class Session:
         self._uploader: threading.Thread | None = None
         self._upload_error: BaseException | None = None
         self._index_of: dict[ItemId, int] | None = None
+        self._upload_id = ""
         self._info = self._create_and_upload()
         # Weak: the process-wide client outlives sessions.
         ref = weakref.WeakMethod(self._after_reconnect)
@@ -324,11 +327,18 @@ class Session:
                 return [Question.from_json(q) for q in result["questions"]]
             time.sleep(0.1)
 
-    def answer(self, question: Question, relevant: Iterable[ItemId] = (), ignore: bool = False) -> Progress:
+    def answer(
+        self,
+        question: Question,
+        relevant: Iterable[ItemId] = (),
+        ignore: bool = False,
+        answer_id: str | None = None,
+    ) -> Progress:
         """Answers ``question``: candidates in ``relevant`` are positives, the rest negatives.
 
-        ``ignore=True`` skips the question instead. The answer carries a fresh id, so a resend
-        after a dropped connection is not counted twice.
+        ``ignore=True`` skips the question instead. The answer carries an id (``answer_id``, else a
+        fresh one), so a resend after a dropped connection is not counted twice: pass the same
+        ``answer_id`` again to retry an answer whose acknowledgement was lost.
         """
         relevant = list(relevant)
         if ignore and relevant:
@@ -346,7 +356,7 @@ class Session:
             )
         params = {
             "questionId": question.id,
-            "answerId": uuid.uuid4().hex,
+            "answerId": answer_id or uuid.uuid4().hex,
             "relevant": relevant,
             "ignore": bool(ignore),
         }
@@ -482,6 +492,39 @@ class Session:
         negative = config.negative_label if config.negative_label is not None else -1.0
         return labels_frame(answers, self._item_index(), positive, negative)
 
+    def export_labels(self, path: str | os.PathLike[str] | None = None, format: str | None = None) -> Path:
+        """Writes the session's labels (undone answers left out) to a file; returns its path.
+
+        ``format``: ``"jsonl"`` (lossless), ``"csv"`` (one row per query-candidate pair),
+        ``"label-studio"`` (tasks with annotations) or ``"hf-jsonl"`` (loads with
+        ``datasets.load_dataset("json", ...)``); by default from ``path``'s extension, else jsonl.
+        ``path`` defaults to the file name the sidecar proposes, in the working directory.
+        See docs/label-files.md.
+        """
+        chosen = label_format(format, path)
+        result = self._call(Methods.LABELS_EXPORT, {"format": chosen}, idempotent=True, timeout=120)
+        target = Path(path) if path is not None else Path.cwd() / result["fileName"]
+        target.write_bytes(result["payload"])
+        return target
+
+    def import_labels(self, path: str | os.PathLike[str], format: str | None = None) -> dict[str, int]:
+        """Adds the answers of a label file (formats as ``export_labels``) and trains on them.
+
+        Answers already in the session (same answer id) are skipped, so importing twice is safe.
+        Returns ``{"imported": n, "duplicates": m}``. A file naming items not in this session's data,
+        or malformed, raises ``ValueError`` naming the line or task and the field.
+        """
+        data = Path(path).read_bytes()
+        try:
+            result = self._call(
+                Methods.LABELS_IMPORT, {"format": label_format(format, path)}, payload=data, timeout=300
+            )
+        except SidecarError as err:
+            if err.code in (ErrorCodes.BadData, ErrorCodes.InvalidParams):
+                raise ValueError(f"cannot import {os.fspath(path)!r}: {err.message}") from err
+            raise
+        return {"imported": int(result["imported"]), "duplicates": int(result["duplicates"])}
+
     # ------------------------------------------------------------ lifecycle and display
 
     def close(self) -> None:
@@ -549,7 +592,12 @@ class Session:
             raise
         total = len(self._data)
         progress = info.progress
-        if progress.loaded_items == 0 and progress.item_count == 0:
+        fresh = progress.loaded_items == 0 and progress.item_count == 0
+        # A resumed dataset already holding this many items is this data (the common case: the notebook
+        # ran again); otherwise the data is sent and the sidecar adds only items it does not hold yet.
+        resend = not fresh and (progress.item_count != total or info.loading)
+        if fresh or resend:
+            self._upload_id = uuid.uuid4().hex
             bounds = chunk_bounds(self._data, max_items=CHUNK_ITEMS, first_chunk=FIRST_CHUNK_ITEMS)
             if self._bar is not None:
                 self._bar.set_description(f"Loading {self.name}", total)
@@ -562,13 +610,10 @@ class Session:
                 self._uploader.start()
             elif self._bar is not None:
                 self._bar.close(f"{total:,} items loaded")
-        elif progress.item_count != total:
-            raise ValueError(
-                f"a live session named {info.name!r} already holds {progress.item_count} items, "
-                f"not these {total}; pass another name="
-            )
         elif self._bar is not None:
-            self._bar.close("resumed the live session")
+            self._bar.close(
+                f"resumed {info.name!r}: {progress.done} answers, model v{progress.model_version}"
+            )
         return info
 
     def _upload(self, session_id: str, bounds: list[tuple[int, int]], i: int) -> None:
@@ -578,6 +623,7 @@ class Session:
             "chunkIndex": i,
             "totalItems": len(self._data),
             "isLast": i == len(bounds) - 1,
+            "uploadId": self._upload_id,
         }
         self._client.request(
             Methods.SESSION_APPEND_ITEMS, params, payload=ipc_stream(self._data, start, end), timeout=300

@@ -31,6 +31,7 @@ from typing import Any, Literal
 from jupyter_core.paths import jupyter_runtime_dir
 
 from .protocol import PROTOCOL_VERSION
+from .store import data_dir
 
 log = logging.getLogger("tunelab.sidecar")
 _sidecar_log = logging.getLogger("tunelab.sidecar.process")
@@ -305,6 +306,8 @@ class SidecarSupervisor:
             config["socketDir"] = str(socket_dir)
         if self.root_dir is not None:
             config["rootDir"] = str(self.root_dir)
+        # Resolved at each start, like the sidecar would: kernels and server agree on one store.
+        config["dataDir"] = str(data_dir())
         try:
             process = _SidecarProcess(argv, config, self.ready_timeout)
         except BaseException:

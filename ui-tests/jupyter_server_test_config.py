@@ -30,3 +30,6 @@ c.ServerApp.jpserver_extensions = {"tunelab": True}  # noqa: F821
 
 # Containers and CI runners often run the tests as root.
 c.ServerApp.allow_root = True  # noqa: F821
+
+# Each UI test run gets its own label store (the sidecar and the kernels inherit this).
+os.environ["TUNELAB_DATA_DIR"] = tempfile.mkdtemp(prefix="tunelab-ui-data-")

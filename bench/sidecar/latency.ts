@@ -65,7 +65,7 @@ function baselineScanMs(n: number): number {
 
 function bundleCopy(dir: string): string {
   const out = mkdtempSync(join(tmpdir(), 'tunelab-bundle-'));
-  for (const name of readdirSync(dir).filter(file => /^(sidecar\.js|trainer-worker\.js|.*\.wasm)$/.test(file))) {
+  for (const name of readdirSync(dir).filter(file => /^(sidecar\.js|trainer-worker\.js|.*\.wasm|.*\.node)$/.test(file))) {
     copyFileSync(join(dir, name), join(out, name));
   }
   return join(out, 'sidecar.js');

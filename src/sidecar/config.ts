@@ -9,7 +9,9 @@ export const SidecarConfigSchema = Type.Object({
   transport: Type.Union([Type.Literal('unix'), Type.Literal('tcp')]),
   socketDir: Type.Optional(Type.String({ minLength: 1 })),
   /** Model paths (modelPath, model/save) must resolve inside it; default: the process cwd. */
-  rootDir: Type.Optional(Type.String({ minLength: 1 }))
+  rootDir: Type.Optional(Type.String({ minLength: 1 })),
+  /** Where the label store and model versions live (docs/storage.md); TUNELAB_DATA_DIR overrides it. */
+  dataDir: Type.Optional(Type.String({ minLength: 1 }))
 });
 export type SidecarConfig = Static<typeof SidecarConfigSchema>;
 

@@ -4,6 +4,7 @@
  * and exits when stdin closes (its supervisor died) or on SIGTERM/SIGINT.
  */
 import { ConfigError, parseConfig } from './config';
+import { openLabelStore } from './store/openLabelStore';
 import { describeError, log } from './log';
 import { RunningSidecarServer, startSidecarServer } from './sidecarServer';
 import { readConfigLine } from './stdinConfigLine';
@@ -31,7 +32,8 @@ async function main(): Promise<void> {
     server = await startSidecarServer({
       target: parsed.target,
       secret: parsed.config.secret,
-      rootDir: parsed.config.rootDir
+      rootDir: parsed.config.rootDir,
+      store: openLabelStore(parsed.config.dataDir)
     });
   } catch (err) {
     log('error', `cannot listen: ${describeError(err)}`);

@@ -337,8 +337,75 @@ describe('labeling flow', () => {
     const listed = await client.request('session/list', {});
     expect((listed.result as { sessions: unknown[] }).sessions).toHaveLength(1);
     expect((await client.request('session/close', { sessionId: session.id })).result).toEqual({});
-    const gone = await client.request('session/get', { sessionId: session.id });
+    expect(((await client.request('session/list', {})).result as { sessions: unknown[] }).sessions).toHaveLength(0);
+    // Closed is not deleted: the stored dataset comes back with its answers (none left after the undo).
+    const back = await client.request('session/get', { sessionId: session.id });
+    expect(back.result).toMatchObject({ id: session.id, resumed: true, progress: { done: 0, itemCount: 4 } });
+    const gone = await client.request('session/get', { sessionId: 'never-created' });
     expect(errorOf(gone)).toMatchObject({ code: ErrorCodes.SessionNotFound, data: { kind: 'session_not_found' } });
+  });
+
+  it('exports labels as a file and imports them into another dataset; two clients get different questions', async () => {
+    const [alice, bob] = [await authenticated(), await authenticated()];
+    const texts = ['reset my card pin', 'exchange rate for euros', 'how do i reset my card pin', 'euro exchange rates'];
+    const create = async (name: string) => {
+      const created = await alice.request('session/create', {
+        name,
+        task: 'similarity',
+        model: 'hashed-ngram',
+        contentType: 'text',
+        topK: 2
+      });
+      const id = (created.result as { id: string }).id;
+      await alice.request(
+        'session/appendItems',
+        { sessionId: id, chunkIndex: 0, totalItems: 4, isLast: true },
+        itemsChunk(texts)
+      );
+      return id;
+    };
+    const source = await create('export-source');
+    const first = (await alice.request('question/next', { sessionId: source })).result as {
+      question: { id: string; query: { id: number }; candidates: { id: number }[] };
+    };
+    const second = (await bob.request('question/next', { sessionId: source })).result as typeof first;
+    expect(second.question.query.id).not.toBe(first.question.query.id);
+    for (const [client, { question }] of [
+      [alice, first],
+      [bob, second]
+    ] as const) {
+      const answered = await client.request('question/answer', {
+        sessionId: source,
+        questionId: question.id,
+        answerId: `ans-${question.id}`,
+        relevant: [question.candidates[0].id],
+        ignore: false
+      });
+      expect(answered.error).toBeUndefined();
+    }
+    const exported = await alice.request('labels/export', { sessionId: source, format: 'label-studio' });
+    const file = exported.result as { fileName: string; count: number; payload: Uint8Array };
+    expect(file).toMatchObject({ format: 'label-studio', count: 2, mediaType: 'application/json' });
+    expect(JSON.parse(new TextDecoder().decode(file.payload))).toHaveLength(2);
+
+    const target = await create('import-target');
+    const imported = await alice.request('labels/import', { sessionId: target, format: 'label-studio' }, file.payload);
+    expect(imported.result).toMatchObject({ imported: 2, duplicates: 0, progress: { done: 2, positive: 2 } });
+    const again = await alice.request('labels/import', { sessionId: target, format: 'label-studio' }, file.payload);
+    expect(again.result).toMatchObject({ imported: 0, duplicates: 2 });
+    const labels = (await alice.request('session/labels', { sessionId: target })).result as {
+      answers: { annotator: string }[];
+    };
+    expect(labels.answers.map(a => a.annotator)).toEqual(['alice', 'alice']);
+
+    const broken = await alice.request(
+      'labels/import',
+      { sessionId: target, format: 'jsonl' },
+      new TextEncoder().encode('{"answerId": 3}\n')
+    );
+    expect(errorOf(broken)).toMatchObject({ code: ErrorCodes.BadData });
+    expect(errorOf(broken).message).toMatch(/line 1/);
+    expect((await alice.request('tunelab/ping', {})).result).toBeDefined();
   });
 
   it('reports a missing text as BadData with the row', async () => {

@@ -8,7 +8,7 @@ import { ConnectionHub } from './rpc/connectionHub';
 import { Handshake } from './rpc/handshake';
 import { registerHandlers } from './rpc/handlers';
 import { AllowedRoot } from './data/allowedRoot';
-import { InMemoryLabelStore, LabelStore } from './sessions/labelStore';
+import type { LabelStore } from './store/labelStore';
 import { SessionManager } from './sessions/sessionManager';
 
 /** The line printed on stdout once the sidecar listens (docs/protocol.md, "Sidecar process contract"). */
@@ -19,7 +19,8 @@ export type ReadyLine =
 export interface SidecarServerOptions {
   target: ListenTarget;
   secret: string;
-  store?: LabelStore;
+  /** The label store; the server closes it when it closes. */
+  store: LabelStore;
   /** Allowed root for model paths (default: the process cwd). */
   rootDir?: string;
   helloTimeoutMs?: number;
@@ -35,7 +36,7 @@ export async function startSidecarServer(options: SidecarServerOptions): Promise
   const hub = new ConnectionHub();
   const root = new AllowedRoot(options.rootDir);
   const sessions = new SessionManager(
-    options.store ?? new InMemoryLabelStore(),
+    options.store,
     {
       progressChanged: (sessionId, progress) => hub.notifyProgress(sessionId, progress),
       sessionsChanged: list => hub.notifySessionsChanged(list),
@@ -76,6 +77,7 @@ export async function startSidecarServer(options: SidecarServerOptions): Promise
       closed = true;
       hub.closeAll();
       sessions.closeAll();
+      options.store.close();
       await new Promise<void>(resolve => server.close(() => resolve()));
       if (options.target.transport === 'unix') {
         removeSocketFile(options.target.path);

@@ -2,6 +2,7 @@ import { LIMITS } from '../../protocol/limits';
 import { PROTOCOL_VERSION } from '../../protocol/version';
 import { AllowedRoot } from '../data/allowedRoot';
 import { invalidParams, invalidRequest, protocolVersionMismatch } from '../errors';
+import { exportLabels, importLabels } from '../exchange';
 import { writeArtifacts } from '../models/modelArtifacts';
 import { SessionManager } from '../sessions/sessionManager';
 import { SIDECAR_VERSION } from '../version';
@@ -123,6 +124,31 @@ export function registerHandlers(client: ClientConnection, { sessions, hub, root
   client.handle('modelHistory', ({ sessionId }) => ({ versions: sessions.get(sessionId).history() }));
 
   client.handle('labels', ({ sessionId }) => ({ answers: sessions.get(sessionId).labels() }));
+
+  client.handle('exportLabels', ({ sessionId, format }) => {
+    const session = sessions.get(sessionId);
+    const records = session.labelRecords();
+    const file = exportLabels(records, format, id => ({ text: session.itemText(id) }), {
+      datasetName: session.config.name,
+      positiveLabel: session.config.positiveLabel ?? 1,
+      negativeLabel: session.config.negativeLabel ?? -1
+    });
+    return withPayload(
+      { format, fileName: file.fileName, mediaType: file.mediaType, count: records.length },
+      file.bytes
+    );
+  });
+
+  client.handle('importLabels', ({ sessionId, format, payload }) => {
+    const session = sessions.get(sessionId);
+    const counts = session.importAnswers(
+      importLabels(payload, format, {
+        positiveLabel: session.config.positiveLabel ?? 1,
+        negativeLabel: session.config.negativeLabel ?? -1
+      })
+    );
+    return { ...counts, progress: session.progress() };
+  });
 
   client.handle('finish', ({ sessionId }) => ({ progress: sessions.get(sessionId).finish() }));
 

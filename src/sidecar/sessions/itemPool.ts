@@ -54,6 +54,11 @@ export class ItemPool {
     return this.rowByIndex.get(index);
   }
 
+  /** The item of `row` without its thumbnail: its id, index and text (if any). */
+  ref(row: number): Item {
+    return { ...this.items[row] };
+  }
+
   /** The item of `row` for a question, with its image thumbnail. */
   item(row: number): Item {
     const item = this.items[row];

@@ -1,7 +1,7 @@
 import { ErrorCodes } from '../../protocol/errors';
 import type { Progress, SessionConfig, SessionInfo } from '../../protocol/messages';
 import { itemsChunk } from '../testing/arrowChunks';
-import { InMemoryLabelStore } from './labelStore';
+import { SqliteLabelStore } from '../store/sqliteLabelStore';
 import { LabelingSession } from './labelingSession';
 import { SessionManager } from './sessionManager';
 import { sidecarErrorOf } from '../testing/sidecarErrorOf';
@@ -27,11 +27,11 @@ const TEXTS = [
 
 function setup(config: SessionConfig = CONFIG): {
   manager: SessionManager;
-  store: InMemoryLabelStore;
+  store: SqliteLabelStore;
   progressEvents: Progress[];
   listEvents: SessionInfo[][];
 } {
-  const store = new InMemoryLabelStore();
+  const store = SqliteLabelStore.open({ file: ':memory:' });
   const progressEvents: Progress[] = [];
   const listEvents: SessionInfo[][] = [];
   const manager = new SessionManager(store, {
@@ -60,15 +60,27 @@ function answer(
 }
 
 describe('SessionManager', () => {
-  it('returns the live session of an existing name, and a new one after close', () => {
+  it('returns the live session of a name; after close it resumes the stored dataset by name or id', () => {
     const { manager, listEvents } = setup();
     const first = manager.list()[0].id;
     expect(manager.create({ ...CONFIG, topK: 9 }).id).toBe(first);
     expect(listEvents).toHaveLength(1);
     manager.close(first);
-    expect(sidecarErrorOf(() => manager.get(first)).code).toBe(ErrorCodes.SessionNotFound);
-    expect(manager.create(CONFIG).id).not.toBe(first);
-    expect(listEvents.map(list => list.length)).toEqual([1, 0, 1]);
+    expect(manager.list()).toEqual([]);
+    const resumed = manager.create({ ...CONFIG, topK: 4 });
+    expect(resumed.id).toBe(first);
+    expect(resumed.info()).toMatchObject({ resumed: true, topK: 4 });
+    manager.close(first);
+    expect(manager.get(first).id).toBe(first);
+    expect(sidecarErrorOf(() => manager.get('no-such-session')).code).toBe(ErrorCodes.SessionNotFound);
+  });
+
+  it('refuses to resume a dataset with another model, naming the field', () => {
+    const { manager } = setup();
+    manager.close(manager.list()[0].id);
+    const error = sidecarErrorOf(() => manager.create({ ...CONFIG, model: 'text-mlp' }));
+    expect(error.data).toEqual({ kind: 'invalid_params', path: '/model' });
+    expect(error.message).toContain("dataset 'banking' was labeled with model");
   });
 
   it('refuses unknown models, mismatched content types and missing shapes naming the field', () => {
@@ -231,7 +243,9 @@ describe('LabelingSession answers', () => {
         finished: false
       }
     });
-    expect(store.answers).toEqual([expect.objectContaining({ answerId: 'a1', relevantIds: relevant, undone: false })]);
+    expect(store.answers(session.id)).toEqual([
+      expect.objectContaining({ answerId: 'a1', relevantIds: relevant, undone: false })
+    ]);
     expect(progressEvents.at(-1)).toEqual(result.progress);
   });
 
@@ -241,7 +255,7 @@ describe('LabelingSession answers', () => {
     const first = answer(session, 'c1', question?.id ?? '', 'a1');
     const again = answer(session, 'c1', question?.id ?? '', 'a1');
     expect(again).toEqual({ duplicate: true, progress: first.progress });
-    expect(store.answers).toHaveLength(1);
+    expect(store.answers(session.id)).toHaveLength(1);
   });
 
   it('records ignore as one ignored question', () => {
@@ -282,7 +296,7 @@ describe('LabelingSession answers', () => {
     const undone = session.undo('c1');
     expect(undone.undoneQuestionId).toBe(q2?.id);
     expect(undone.progress).toMatchObject({ done: 1, positive: 1, negative: 2 });
-    expect(store.answers.map(a => a.undone)).toEqual([false, true]);
+    expect(store.answers(session.id).map(a => a.undone)).toEqual([false, true]);
 
     // The prefetched q3 is handed back behind the undone query.
     const redo = session.nextQuestion('c1');

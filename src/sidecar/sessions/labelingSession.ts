@@ -16,7 +16,7 @@ import { AllowedRoot } from '../data/allowedRoot';
 import { decodePoolChunk } from '../data/poolChunk';
 import { HashedNgramEmbedder } from '../embedding/hashedNgram';
 import type { PairLabel } from '../engine/training';
-import { SidecarError, invalidParams, questionNotFound } from '../errors';
+import { SidecarError, badData, invalidParams, questionNotFound } from '../errors';
 import { EmbeddingMatrix } from '../index/embeddingMatrix';
 import { describeError, log } from '../log';
 import { fromEngineError } from '../models/engineErrors';
@@ -27,7 +27,11 @@ import { ModelWorker, RoundScan } from '../training/modelWorker';
 import { TrainingLoop } from '../training/trainingLoop';
 import { LabeledSimilarity, expectedEntropy, fitRelevanceModel } from './activeScoring';
 import { ItemPool, idKey } from './itemPool';
-import { LabelStore } from './labelStore';
+import type { LabelStore, StoredAnswer, StoredChunk, StoredItem, StoredQuestion } from '../store/labelStore';
+import { contentHashes, selectRows } from '../data/chunkItems';
+import type { PoolChunk } from '../data/poolChunk';
+import { ModelArchive } from './modelArchive';
+import type { LabelRecord } from '../exchange/labelRecord';
 import { PrefetchQueue } from './prefetchQueue';
 import { NeighbourCache } from './neighbourCache';
 import { BuiltQuestion, QuestionShape, buildQuestion, neighboursSuffice } from './questionBuilder';
@@ -51,7 +55,15 @@ export interface SessionDeps {
   store: LabelStore;
   listener: SessionListener;
   root: AllowedRoot;
+  /** A dataset restored from the store keeps its id (the session id clients hold) and creation time. */
+  identity?: { id: string; createdAt: string };
+  /** Its model versions; the model starts from the last saved one's weights. */
+  restoredModel?: { records: ModelVersionRecord[]; weights?: string };
 }
+
+/** Chunks sent without `uploadId` (protocol 1.1 clients) belong to this upload. */
+const DEFAULT_UPLOAD = 'default';
+const NO_BYTES = new Uint8Array(0);
 
 type QuestionStatus = 'open' | 'answered' | 'undone' | 'superseded';
 
@@ -82,8 +94,8 @@ const MAX_THRESHOLD_ANSWERS = 500;
  * the questions handed out and the answers. Everything a client does to a session goes through here.
  */
 export class LabelingSession {
-  readonly id = randomUUID();
-  readonly createdAt = new Date().toISOString();
+  readonly id: string;
+  readonly createdAt: string;
   readonly config: EffectiveConfig;
   /** Resolves once the model is ready (trainable models start a worker); rejects with a SidecarError. */
   readonly ready: Promise<void>;
@@ -104,8 +116,14 @@ export class LabelingSession {
   private pendingScan?: Promise<void>;
   private scanFor?: { version: number; asked: Set<number> };
 
-  private expectedItems = 0;
-  private nextChunkIndex = 0;
+  /** The upload chunks arrive in: its id, the next chunk index, and items it announced but not yet sent. */
+  private upload = { id: DEFAULT_UPLOAD, next: 0, remaining: 0 };
+  private chunkSeq = 0;
+  /** Content hashes of the pool's items: re-added data is not added twice. */
+  private readonly hashes = new Set<string>();
+  /** Rows of restored answers whose queue state is set once the rows are embedded (the queue grows then). */
+  private readonly answeredPending = new Set<number>();
+  private archive?: ModelArchive;
   private loading = true;
   private finished = false;
   private closed = false;
@@ -129,6 +147,8 @@ export class LabelingSession {
     config: SessionConfig,
     private readonly deps: SessionDeps
   ) {
+    this.id = deps.identity?.id ?? randomUUID();
+    this.createdAt = deps.identity?.createdAt ?? new Date().toISOString();
     this.config = withDefaults(config);
     this.plan = planModel(this.config, deps.root);
     this.pool = new ItemPool(this.config.contentType === 'image' ? this.config.inputShape : undefined);
@@ -192,7 +212,7 @@ export class LabelingSession {
     return {
       ...this.counts,
       modelVersion: this.modelVersion,
-      itemCount: Math.max(this.expectedItems, this.pool.size),
+      itemCount: this.pool.size + (this.loading ? this.upload.remaining : 0),
       loadedItems: this.vectors.size,
       saved: this.counts.done,
       roundDone: this.counts.done % this.config.questionsPerRound,
@@ -205,45 +225,139 @@ export class LabelingSession {
   }
 
   info(): SessionInfo {
-    return { ...this.config, id: this.id, createdAt: this.createdAt, loading: this.loading, progress: this.progress() };
+    return {
+      ...this.config,
+      id: this.id,
+      createdAt: this.createdAt,
+      loading: this.loading,
+      progress: this.progress(),
+      ...(this.deps.identity ? { resumed: true } : {})
+    };
   }
 
   /**
-   * Appends one chunk of the pool. Chunks arrive in order; a resent chunk already appended is acknowledged
-   * without being appended twice. Trainable models embed it in their worker: await `settled()` for that.
+   * Appends one chunk of the pool. Chunks arrive in order within an upload; a resent chunk already
+   * appended is acknowledged without being appended twice, and so is every item already in the pool (same
+   * id and content), so data can be re-added to a resumed dataset. The chunk is stored before it counts.
+   * Trainable models embed it in their worker: await `settled()` for that.
    */
   appendItems(params: Omit<ParamsOf<'appendItems'>, 'sessionId'>): ResultOf<'appendItems'> {
-    if (params.chunkIndex < this.nextChunkIndex) {
+    const uploadId = params.uploadId ?? DEFAULT_UPLOAD;
+    const sameUpload = uploadId === this.upload.id;
+    if (sameUpload && params.chunkIndex < this.upload.next) {
       return this.loadState();
     }
-    if (!this.loading) {
-      throw invalidParams('/chunkIndex', `the pool is complete: chunk ${this.nextChunkIndex - 1} was flagged isLast`);
+    if (!sameUpload && params.chunkIndex !== 0) {
+      throw invalidParams('/chunkIndex', `upload '${uploadId}' must start with chunk 0, got ${params.chunkIndex}`);
     }
-    if (params.chunkIndex > this.nextChunkIndex) {
-      throw invalidParams('/chunkIndex', `expected chunk ${this.nextChunkIndex}, got ${params.chunkIndex}`);
+    if (sameUpload && !this.loading) {
+      throw invalidParams('/chunkIndex', `the pool is complete: chunk ${this.upload.next - 1} was flagged isLast`);
     }
-    const chunk = decodePoolChunk(params.payload, this.config, LIMITS.maxItemsPerChunk);
-    this.pool.checkNewIds(chunk.items);
-    const features = this.fixedEmbedder ? undefined : featurize(chunk, this.transform());
-    this.pool.add(chunk);
-    this.expectedItems = params.totalItems;
-    this.nextChunkIndex += 1;
-    if (params.isLast) {
+    if (sameUpload && params.chunkIndex > this.upload.next) {
+      throw invalidParams('/chunkIndex', `expected chunk ${this.upload.next}, got ${params.chunkIndex}`);
+    }
+    const decoded = decodePoolChunk(params.payload, this.config, LIMITS.maxItemsPerChunk);
+    const { fresh, items } = this.newItems(decoded);
+    const chunk: StoredChunk = {
+      datasetId: this.id,
+      seq: this.chunkSeq,
+      uploadId,
+      chunkIndex: params.chunkIndex,
+      totalItems: params.totalItems,
+      isLast: params.isLast,
+      payload: items.length > 0 ? params.payload : NO_BYTES
+    };
+    this.deps.store.chunkAppended(chunk, items);
+    this.applyChunk(chunk, decoded.items.length, fresh, items);
+    return this.loadState();
+  }
+
+  /**
+   * Rebuilds a stored dataset: its chunks through the same decoding and de-duplication (so rows come out
+   * the same), then its answers. Nothing is written back.
+   */
+  restore(chunks: readonly StoredChunk[], answers: readonly StoredAnswer[]): void {
+    for (const chunk of chunks) {
+      const decoded =
+        chunk.payload.length > 0
+          ? decodePoolChunk(chunk.payload, this.config, LIMITS.maxItemsPerChunk)
+          : { items: [] as PoolChunk['items'] };
+      const { fresh, items } = this.newItems(decoded);
+      this.applyChunk(chunk, decoded.items.length, fresh, items);
+    }
+    for (const stored of answers) {
+      this.restoreAnswer(stored);
+    }
+    const trainedOn = this.deps.restoredModel?.records.at(-1)?.answers ?? 0;
+    if (this.counts.done > 0 && trainedOn !== this.counts.done) {
+      // Answers came after the last saved version (a crash mid-round): train on them once the pool is in.
+      this.loadChain = this.loadChain
+        .then(() => this.ready)
+        .then(() => this.loop?.trainNow())
+        .catch(() => undefined);
+    }
+  }
+
+  /** The chunk's items not in the pool yet; an id already there with other content is refused. */
+  private newItems(chunk: PoolChunk): { fresh: PoolChunk; items: StoredItem[] } {
+    const hashes = contentHashes(chunk);
+    const seen = new Set<string>();
+    const positions: number[] = [];
+    hashes.forEach((hash, position) => {
+      if (!this.hashes.has(hash) && !seen.has(hash)) {
+        seen.add(hash);
+        positions.push(position);
+      }
+    });
+    const fresh = selectRows(chunk, positions);
+    for (const item of fresh.items) {
+      if (this.pool.rowOf(item.id) !== undefined) {
+        throw badData(
+          `row ${item.index}: id ${JSON.stringify(item.id)} is already in dataset '${this.config.name}' with other content; ` +
+            'keep ids stable when re-adding data, or pass another name',
+          item.index
+        );
+      }
+    }
+    this.pool.checkNewIds(fresh.items);
+    const items = fresh.items.map((item, i) => ({
+      row: this.pool.size + i,
+      id: item.id,
+      index: item.index,
+      contentHash: hashes[positions[i]]
+    }));
+    return { fresh, items };
+  }
+
+  /** Makes a (stored) chunk's new items part of the pool and starts embedding them. */
+  private applyChunk(chunk: StoredChunk, decodedRows: number, fresh: PoolChunk, items: readonly StoredItem[]): void {
+    const features = this.fixedEmbedder || fresh.items.length === 0 ? undefined : featurize(fresh, this.transform());
+    if (chunk.uploadId !== this.upload.id || chunk.chunkIndex === 0) {
+      this.upload = { id: chunk.uploadId, next: 0, remaining: chunk.totalItems };
+      this.loading = true;
+    }
+    this.pool.add(fresh);
+    items.forEach(item => this.hashes.add(item.contentHash));
+    this.upload.next = chunk.chunkIndex + 1;
+    this.upload.remaining = Math.max(0, this.upload.remaining - decodedRows);
+    this.chunkSeq = chunk.seq + 1;
+    if (chunk.isLast) {
       this.loading = false;
     }
-    const rows = chunk.items.length;
+    const rows = fresh.items.length;
+    const isLast = chunk.isLast;
     if (this.fixedEmbedder) {
-      this.embedded(this.fixedEmbedder.embed(chunk.texts ?? []), rows, params.isLast);
+      this.embedded(this.fixedEmbedder.embed(fresh.texts ?? []), rows, isLast);
     } else {
-      const isLast = params.isLast;
       this.loadChain = this.loadChain
         .then(() => this.ready)
         .then(() =>
-          (this.worker as ModelWorker).appendPool(features as Float32Array, v => this.embedded(v, rows, isLast))
+          features === undefined
+            ? this.embedded(new Float32Array(0), 0, isLast)
+            : (this.worker as ModelWorker).appendPool(features, v => this.embedded(v, rows, isLast))
         )
         .catch(err => log('error', `session ${this.id}: embedding a chunk failed: ${describeError(err)}`));
     }
-    return this.loadState();
   }
 
   /** Resolves once every appended chunk is embedded. */
@@ -346,14 +460,13 @@ export class LabelingSession {
     this.deps.store.answerRecorded({
       sessionId: this.id,
       answerId: params.answerId,
-      questionId: params.questionId,
-      queryId: record.question.query.id,
-      candidateIds,
+      question: storedQuestion(record.question),
       relevantIds: relevant,
       ignored: params.ignore,
       annotator,
-      modelVersion: record.question.modelVersion,
-      answeredAt: time
+      origin: 'label',
+      answeredAt: time,
+      undone: false
     });
     const relevantKeys = new Set(relevant.map(idKey));
     const entry: AnswerEntry = {
@@ -390,6 +503,136 @@ export class LabelingSession {
     this.prefetch.fill();
     this.deps.listener.progressChanged(this);
     return { progress: this.progress(), duplicate: false };
+  }
+
+  /** Re-links a stored answer to the pool's rows and counts it (a restored dataset). */
+  private restoreAnswer(stored: StoredAnswer): void {
+    const q = stored.question;
+    const queryRow = this.pool.rowOf(q.queryId);
+    const candidateRows = q.candidateIds.map(id => this.pool.rowOf(id));
+    if (queryRow === undefined || candidateRows.some(row => row === undefined)) {
+      log('warn', `session ${this.id}: answer ${stored.answerId} refers to items not in the pool; skipped`);
+      return;
+    }
+    const rows = candidateRows as number[];
+    const question: Question = {
+      id: q.questionId,
+      sessionId: this.id,
+      query: this.pool.ref(queryRow),
+      candidates: rows.map((row, i) => {
+        const extra = q.candidateExtras[i];
+        return { ...this.pool.ref(row), score: 0, ...(extra ? { extra } : {}) };
+      }),
+      modelVersion: q.modelVersion,
+      ...(q.strategy ? { strategy: q.strategy } : {})
+    };
+    const record: QuestionRecord = {
+      question,
+      queryRow,
+      candidateRows: rows,
+      neighbours: [],
+      status: stored.undone ? 'undone' : 'answered'
+    };
+    const relevantKeys = new Set(stored.relevantIds.map(idKey));
+    const entry: AnswerEntry = {
+      answerId: stored.answerId,
+      record,
+      relevantIds: stored.relevantIds,
+      relevantRows: new Set(rows.filter((_, i) => relevantKeys.has(idKey(q.candidateIds[i])))),
+      positive: stored.ignored ? 0 : stored.relevantIds.length,
+      negative: stored.ignored ? 0 : rows.length - stored.relevantIds.length,
+      ignored: stored.ignored ? 1 : 0,
+      annotator: stored.annotator,
+      time: stored.answeredAt,
+      undone: stored.undone
+    };
+    this.questions.set(question.id, record);
+    this.answersById.set(entry.answerId, entry);
+    this.allAnswers.push(entry);
+    if (!entry.undone) {
+      this.questionByRow.set(queryRow, record);
+      this.answerLog.push(entry);
+      this.applyCounts(entry, 1);
+      if (queryRow < this.queue.size) {
+        this.queue.markAnswered(queryRow);
+      } else {
+        this.answeredPending.add(queryRow);
+      }
+    }
+  }
+
+  /**
+   * Adds answers read from a label file (`labels/import`), committed in one transaction, then trains on
+   * them. Answer ids already stored are skipped; an id not in the pool or a relevant id that is not a
+   * candidate refuses the whole file, naming the answer.
+   */
+  importAnswers(records: readonly LabelRecord[]): { imported: number; duplicates: number } {
+    const fresh: StoredAnswer[] = [];
+    const ids = new Set<string>();
+    for (const record of records) {
+      if (this.answersById.has(record.answerId) || ids.has(record.answerId)) {
+        continue;
+      }
+      ids.add(record.answerId);
+      for (const id of [record.queryId, ...record.candidateIds]) {
+        if (this.pool.rowOf(id) === undefined) {
+          throw badData(
+            `answer '${record.answerId}': item ${JSON.stringify(id)} is not in dataset '${this.config.name}'`
+          );
+        }
+      }
+      const candidates = new Set(record.candidateIds.map(idKey));
+      const stray = record.relevantIds.find(id => !candidates.has(idKey(id)));
+      if (stray !== undefined) {
+        throw badData(`answer '${record.answerId}': relevant id ${JSON.stringify(stray)} is not one of its candidates`);
+      }
+      fresh.push({
+        sessionId: this.id,
+        answerId: record.answerId,
+        question: {
+          questionId: `import-${record.answerId}`,
+          queryId: record.queryId,
+          candidateIds: record.candidateIds,
+          candidateExtras: record.candidateIds.map(() => null),
+          modelVersion: record.modelVersion,
+          strategy: null
+        },
+        relevantIds: record.ignored ? [] : record.relevantIds,
+        ignored: record.ignored,
+        annotator: record.annotator,
+        origin: 'import',
+        answeredAt: record.time,
+        undone: false
+      });
+    }
+    this.deps.store.answersRecorded(fresh);
+    fresh.forEach(answer => this.restoreAnswer(answer));
+    if (fresh.some(answer => !answer.ignored)) {
+      this.loop?.trainNow();
+    }
+    this.prefetch.fill();
+    this.deps.listener.progressChanged(this);
+    return { imported: fresh.length, duplicates: records.length - fresh.length };
+  }
+
+  /** Answers not undone, as label files carry them. */
+  labelRecords(): LabelRecord[] {
+    return this.answerLog.map(entry => ({
+      answerId: entry.answerId,
+      queryId: entry.record.question.query.id,
+      candidateIds: entry.record.question.candidates.map(c => c.id),
+      relevantIds: entry.relevantIds,
+      ignored: entry.ignored === 1,
+      annotator: entry.annotator,
+      time: entry.time,
+      modelVersion: entry.record.question.modelVersion
+    }));
+  }
+
+  /** An item's text by id, for label files that carry content. */
+  itemText(id: ItemId): string | undefined {
+    const row = this.pool.rowOf(id);
+    return row === undefined ? undefined : this.pool.ref(row).text;
   }
 
   /**
@@ -444,6 +687,7 @@ export class LabelingSession {
     ) {
       this.dropPrepared();
     }
+    this.deps.store.updateConfig(this.id, this.config);
     if (startRow !== undefined) {
       // The caller's open questions go back to the pool; the start item is asked first.
       this.release(holder);
@@ -548,9 +792,9 @@ export class LabelingSession {
     if (!this.worker || this.plan.kind !== 'trainable') {
       throw invalidParams('/sessionId', `model '${this.config.model}' is a fixed featurizer without weights to export`);
     }
-    const version = this.modelVersion;
     const weights = await this.worker.weights();
-    return exportArtifacts(weights, this.plan, this.config, version, this.worker.dim);
+    // Read after the weights: a round queued before them in the worker may have made a newer version live.
+    return exportArtifacts(weights, this.plan, this.config, this.modelVersion, this.worker.dim);
   }
 
   close(): void {
@@ -558,23 +802,36 @@ export class LabelingSession {
     this.prefetch.clear();
     this.cache.clear();
     this.loop?.close();
-    void this.worker?.close();
+    // The last version is written before its worker goes.
+    const archived = this.archive?.flush() ?? Promise.resolve();
+    void archived.finally(() => this.worker?.close());
   }
 
   // ---- internals
 
   private async startWorker(plan: Extract<ModelPlan, { kind: 'trainable' }>): Promise<void> {
+    const params = {
+      model: plan.spec,
+      trainer: {
+        loss: this.config.loss,
+        margin: this.config.margin,
+        seed: this.config.seed ?? 1,
+        learningRate: this.config.learningRate
+      },
+      metadata: { sessionModel: this.config.model }
+    };
+    const weights = this.deps.restoredModel?.weights;
     try {
-      this.worker = await ModelWorker.start({
-        model: plan.spec,
-        trainer: {
-          loss: this.config.loss,
-          margin: this.config.margin,
-          seed: this.config.seed ?? 1,
-          learningRate: this.config.learningRate
-        },
-        metadata: { sessionModel: this.config.model }
-      });
+      try {
+        this.worker = await ModelWorker.start({ ...params, initialWeights: weights });
+      } catch (err) {
+        if (weights === undefined) {
+          throw err;
+        }
+        // The labels are what matters: train again from the base model rather than refuse the dataset.
+        log('error', `session ${this.id}: restoring model weights from ${weights} failed (${describeError(err)})`);
+        this.worker = await ModelWorker.start(params);
+      }
     } catch (err) {
       throw fromEngineError(err, this.config.tailor?.outputDim !== undefined ? '/tailor' : '/model');
     }
@@ -587,24 +844,30 @@ export class LabelingSession {
       );
     }
     this.vectors = new EmbeddingMatrix(this.worker.dim);
-    this.loop = new TrainingLoop(this.worker, {
-      pairs: () => this.pairs(),
-      answerCount: () => this.counts.done,
-      roundOptions: () => ({
-        epochs: this.config.epochs,
-        batchSize: this.config.batchSize,
-        learningRate: this.config.learningRate,
-        updateEvery: this.config.updateEvery
-      }),
-      install: (_version, vectors, rows) => this.install(vectors, rows),
-      scan: this.roundScan(),
-      versionLive: record => {
-        this.prefetch.modelChanged();
-        this.deps.listener.modelUpdated?.(this, record);
-        this.deps.listener.progressChanged(this);
+    this.archive = new ModelArchive(this.deps.store, this.id, () => this.exportModel());
+    this.loop = new TrainingLoop(
+      this.worker,
+      {
+        pairs: () => this.pairs(),
+        answerCount: () => this.counts.done,
+        roundOptions: () => ({
+          epochs: this.config.epochs,
+          batchSize: this.config.batchSize,
+          learningRate: this.config.learningRate,
+          updateEvery: this.config.updateEvery
+        }),
+        install: (_version, vectors, rows) => this.install(vectors, rows),
+        scan: this.roundScan(),
+        versionLive: record => {
+          this.archive?.versionLive(record);
+          this.prefetch.modelChanged();
+          this.deps.listener.modelUpdated?.(this, record);
+          this.deps.listener.progressChanged(this);
+        },
+        stateChanged: () => this.deps.listener.progressChanged(this)
       },
-      stateChanged: () => this.deps.listener.progressChanged(this)
-    });
+      this.deps.restoredModel?.records ?? []
+    );
   }
 
   private transform(): Extract<ModelPlan, { kind: 'trainable' }>['transform'] {
@@ -618,6 +881,12 @@ export class LabelingSession {
   private embedded(vectors: Float32Array, rows: number, isLast: boolean): void {
     this.vectors.append(vectors);
     this.queue.grow(rows);
+    for (const row of this.answeredPending) {
+      if (row < this.queue.size) {
+        this.queue.markAnswered(row);
+        this.answeredPending.delete(row);
+      }
+    }
     this.deps.listener.progressChanged(this);
     if (isLast) {
       // Questions prepared while loading ranked only part of the pool.
@@ -889,6 +1158,18 @@ export class LabelingSession {
     this.counts.negative += sign * entry.negative;
     this.counts.ignored += sign * entry.ignored;
   }
+}
+
+/** A question as the store keeps it with its answer. */
+function storedQuestion(question: Question): StoredQuestion {
+  return {
+    questionId: question.id,
+    queryId: question.query.id,
+    candidateIds: question.candidates.map(c => c.id),
+    candidateExtras: question.candidates.map(c => c.extra ?? null),
+    modelVersion: question.modelVersion,
+    strategy: question.strategy ?? null
+  };
 }
 
 /** The relevant ids without repeats; each must be one of the question's candidates. */

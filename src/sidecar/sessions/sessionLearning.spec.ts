@@ -3,7 +3,7 @@ import { knnAccuracy, makeClusteredData } from '../engine/training/synthetic';
 import { annotate, heldOutAccuracy } from '../testing/annotator';
 import { vectorsChunk } from '../testing/arrowChunks';
 import { ModelWorker } from '../training/modelWorker';
-import { InMemoryLabelStore } from './labelStore';
+import { SqliteLabelStore } from '../store/sqliteLabelStore';
 
 const originalTrainRound = ModelWorker.prototype.trainRound;
 import { SessionManager } from './sessionManager';
@@ -41,7 +41,7 @@ async function vectorSession(manager: SessionManager, name: string, extra: Parti
 }
 
 describe('a session learns from a simulated annotator', () => {
-  const manager = new SessionManager(new InMemoryLabelStore(), {
+  const manager = new SessionManager(SqliteLabelStore.open({ file: ':memory:' }), {
     progressChanged: () => undefined,
     sessionsChanged: () => undefined
   });
@@ -67,7 +67,7 @@ describe('a session learns from a simulated annotator', () => {
 // guarded deterministically in querySelector.spec.ts.
 
 describe('undo before training', () => {
-  const manager = new SessionManager(new InMemoryLabelStore(), {
+  const manager = new SessionManager(SqliteLabelStore.open({ file: ':memory:' }), {
     progressChanged: () => undefined,
     sessionsChanged: () => undefined
   });

@@ -1,8 +1,11 @@
 import type { ModelVersionRecord, Progress, SessionConfig, SessionInfo } from '../../protocol/messages';
 import { AllowedRoot } from '../data/allowedRoot';
-import { sessionNotFound } from '../errors';
-import { LabelStore } from './labelStore';
-import { HolderId, LabelingSession } from './labelingSession';
+import { join } from 'node:path';
+import { invalidParams, sessionNotFound } from '../errors';
+import { MODEL_JSON } from '../models/modelArtifacts';
+import type { DatasetRecord, LabelStore } from '../store/labelStore';
+import { HolderId, LabelingSession, SessionDeps } from './labelingSession';
+import { withDefaults } from './sessionOptions';
 
 /** What the outside world (the connection hub) hears about sessions. */
 export interface SessionEvents {
@@ -16,7 +19,13 @@ export interface SessionManagerOptions {
   root?: AllowedRoot;
 }
 
-/** The live sessions, found by id or by name; at most one live session per name. */
+/** What must match for `session/create` to resume a stored dataset (the rest is updated from the request). */
+const IDENTITY_KEYS = ['task', 'model', 'contentType', 'inputShape', 'modelPath', 'outputDim'] as const;
+
+/**
+ * The live sessions, found by id or by name; at most one live session per name. A name or id the store
+ * knows but no live session has is restored from the store (a sidecar restart, or `session/close` earlier).
+ */
 export class SessionManager {
   private readonly byId = new Map<string, LabelingSession>();
   private readonly byName = new Map<string, LabelingSession>();
@@ -31,26 +40,30 @@ export class SessionManager {
   }
 
   /**
-   * Creates a session, or returns the live one with the same name. Config errors throw at once; a trainable
-   * model's worker starts in the background (see `createReady`).
+   * Creates a session, or returns the live one with the same name, or resumes the stored dataset of that
+   * name (its options updated from `config`). Config errors throw at once; a trainable model's worker
+   * starts in the background (see `createReady`).
    */
   create(config: SessionConfig): LabelingSession {
     const existing = this.byName.get(config.name);
     if (existing !== undefined) {
       return existing;
     }
-    const session = new LabelingSession(config, {
-      store: this.store,
-      root: this.root,
-      listener: {
-        progressChanged: changed => this.events.progressChanged(changed.id, changed.progress()),
-        loadingFinished: () => this.events.sessionsChanged(this.list()),
-        modelUpdated: (changed, record) => this.events.modelUpdated?.(changed.id, record)
-      }
+    const stored = this.store.datasetByName(config.name);
+    if (stored !== undefined) {
+      checkSameModel(stored, config);
+      const session = this.restore(stored, { ...stored.config, ...definedOf(config) });
+      this.store.updateConfig(session.id, session.config);
+      return session;
+    }
+    const session = this.open(config);
+    this.store.createDataset({
+      id: session.id,
+      name: config.name,
+      config: session.config,
+      createdAt: session.createdAt,
+      closed: false
     });
-    this.store.sessionCreated({ id: session.id, config: session.config, createdAt: session.createdAt });
-    this.byId.set(session.id, session);
-    this.byName.set(config.name, session);
     this.events.sessionsChanged(this.list());
     return session;
   }
@@ -69,33 +82,42 @@ export class SessionManager {
     return session;
   }
 
-  /** The live session with this id; SessionNotFound otherwise. */
+  /** The live session with this id, else the stored dataset restored; SessionNotFound otherwise. */
   get(sessionId: string): LabelingSession {
     const session = this.byId.get(sessionId);
-    if (session === undefined) {
+    if (session !== undefined) {
+      return session;
+    }
+    const stored = this.store.datasetById(sessionId);
+    if (stored === undefined || this.byName.has(stored.name)) {
       throw sessionNotFound(sessionId);
     }
-    return session;
+    return this.restore(stored, stored.config);
   }
 
   list(): SessionInfo[] {
     return [...this.byId.values()].map(session => session.info());
   }
 
+  /** `session/close`: the session leaves memory; its dataset stays in the store, marked closed. */
   close(sessionId: string): void {
+    this.unload(sessionId);
+    this.store.setClosed(sessionId, true);
+    this.events.sessionsChanged(this.list());
+  }
+
+  /** Process shutdown: every session's worker thread ends; datasets stay as they are (resumed on next use). */
+  closeAll(): void {
+    for (const id of [...this.byId.keys()]) {
+      this.unload(id);
+    }
+  }
+
+  private unload(sessionId: string): void {
     const session = this.get(sessionId);
     this.byId.delete(sessionId);
     this.byName.delete(session.config.name);
     session.close();
-    this.store.sessionClosed(sessionId);
-    this.events.sessionsChanged(this.list());
-  }
-
-  /** Closes every session (process shutdown): their worker threads end. */
-  closeAll(): void {
-    for (const id of [...this.byId.keys()]) {
-      this.close(id);
-    }
   }
 
   /** A connection went away: its unanswered questions go back to their pools. */
@@ -104,4 +126,66 @@ export class SessionManager {
       session.release(holder);
     }
   }
+
+  private open(config: SessionConfig, restored?: Pick<SessionDeps, 'identity' | 'restoredModel'>): LabelingSession {
+    const session = new LabelingSession(config, {
+      store: this.store,
+      root: this.root,
+      ...restored,
+      listener: {
+        progressChanged: changed => this.events.progressChanged(changed.id, changed.progress()),
+        loadingFinished: () => this.events.sessionsChanged(this.list()),
+        modelUpdated: (changed, record) => this.events.modelUpdated?.(changed.id, record)
+      }
+    });
+    this.byId.set(session.id, session);
+    this.byName.set(config.name, session);
+    return session;
+  }
+
+  /** A stored dataset made live again: its pool replayed, its answers counted, its latest model loaded. */
+  private restore(dataset: DatasetRecord, config: SessionConfig): LabelingSession {
+    const versions = this.store.modelVersions(dataset.id);
+    const saved = [...versions].reverse().find(v => v.path !== null);
+    const session = this.open(config, {
+      identity: { id: dataset.id, createdAt: dataset.createdAt },
+      restoredModel: {
+        records: versions.map(({ datasetId: _d, path: _p, ...record }) => record),
+        weights: saved?.path ? join(saved.path, MODEL_JSON) : undefined
+      }
+    });
+    try {
+      session.restore(this.store.chunks(dataset.id), this.store.answers(dataset.id));
+    } catch (err) {
+      this.byId.delete(session.id);
+      this.byName.delete(config.name);
+      session.close();
+      throw err;
+    }
+    if (dataset.closed) {
+      this.store.setClosed(dataset.id, false);
+    }
+    this.events.sessionsChanged(this.list());
+    return session;
+  }
+}
+
+/** A dataset keeps its model and content: resuming it with another one would mix incompatible labels. */
+function checkSameModel(dataset: DatasetRecord, config: SessionConfig): void {
+  const requested = withDefaults(config);
+  for (const key of IDENTITY_KEYS) {
+    const before = dataset.config[key];
+    const now = requested[key];
+    if (now !== undefined && JSON.stringify(before) !== JSON.stringify(now)) {
+      throw invalidParams(
+        `/${key}`,
+        `dataset '${dataset.name}' was labeled with ${key} ${JSON.stringify(before)}, not ${JSON.stringify(now)}; ` +
+          'pass another name to start a new dataset'
+      );
+    }
+  }
+}
+
+function definedOf(config: SessionConfig): Partial<SessionConfig> {
+  return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
 }

@@ -21,9 +21,11 @@ export function buildSidecarBundle(): void {
  */
 export function isolatedBundleCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tunelab-bundle-'));
-  // The wheel ships the bundle with its trainer worker and the TF.js wasm binaries beside it.
+  // The wheel ships the bundle with its trainer worker, the TF.js wasm binaries and SQLite's addon beside it.
   const dist = dirname(SIDECAR_BUNDLE);
-  for (const name of readdirSync(dist).filter(file => /^(sidecar\.js|trainer-worker\.js|.*\.wasm)$/.test(file))) {
+  for (const name of readdirSync(dist).filter(file =>
+    /^(sidecar\.js|trainer-worker\.js|.*\.wasm|.*\.node)$/.test(file)
+  )) {
     copyFileSync(join(dist, name), join(dir, name));
   }
   return join(dir, 'sidecar.js');
@@ -39,14 +41,22 @@ export interface RunningSidecar {
   exited: Promise<number | string>;
 }
 
-/** Starts the built bundle with plain `node`, sends the config line and waits for the ready line. */
+/**
+ * Starts the built bundle with plain `node`, sends the config line and waits for the ready line. Its label
+ * store goes to `dataDir` (default: a fresh temp dir, never the user's).
+ */
 export function startSidecar(
   configLine: string,
   bundle = SIDECAR_BUNDLE,
   timeoutMs = 10_000,
-  nodeArgs: string[] = []
+  nodeArgs: string[] = [],
+  dataDir: string = mkdtempSync(join(tmpdir(), 'tunelab-data-'))
 ): Promise<RunningSidecar> {
-  const child = spawn(process.execPath, [...nodeArgs, bundle], { cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, bundle], {
+    cwd: '/',
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, TUNELAB_DATA_DIR: dataDir }
+  });
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', chunk => (stderr += chunk.toString()));

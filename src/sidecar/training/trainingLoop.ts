@@ -38,11 +38,21 @@ export class TrainingLoop {
   private loss: number | null = null;
   private readonly records: ModelVersionRecord[] = [];
   private waiters: Waiter[] = [];
+  /** Versions trained before a restart: the worker counts from 0 again, the session goes on from here. */
+  private readonly versionOffset: number;
 
+  /** `restored`: the versions a resumed dataset had (its model starts from the last one's weights). */
   constructor(
     private readonly trainer: RoundTrainer,
-    private readonly host: TrainingHost
-  ) {}
+    private readonly host: TrainingHost,
+    restored: readonly ModelVersionRecord[] = []
+  ) {
+    this.records.push(...restored);
+    const last = restored.at(-1);
+    this.versionOffset = last?.version ?? 0;
+    this.version = this.versionOffset;
+    this.loss = last?.loss ?? null;
+  }
 
   get modelVersion(): number {
     return this.version;
@@ -71,6 +81,11 @@ export class TrainingLoop {
       this.request();
     }
     this.host.stateChanged();
+  }
+
+  /** Starts a round now (or after the running one), whatever the answer count: a restored dataset catches up. */
+  trainNow(): void {
+    this.request();
   }
 
   /** An undo: a running round may have read the undone answer, so one more round follows it. */
@@ -153,8 +168,9 @@ export class TrainingLoop {
           if (output.vectors === null || this.closed) {
             return;
           }
-          this.host.install(output.result.modelVersion, output.vectors, output.rows, output.neighbours);
-          this.version = output.result.modelVersion;
+          const version = this.versionOffset + output.result.modelVersion;
+          this.host.install(version, output.vectors, output.rows, output.neighbours);
+          this.version = version;
           this.loss = output.result.loss;
           const record: ModelVersionRecord = {
             version: this.version,

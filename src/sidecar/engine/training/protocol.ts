@@ -29,6 +29,8 @@ export interface InitParams {
   pool?: Float32Array;
   /** Merged into the model's `userDefinedMetadata.tunelab` (so saved/exported models describe their input). */
   metadata?: Record<string, unknown>;
+  /** A saved version of this model (its model.json): the built model starts from its weights (a resumed dataset). */
+  initialWeights?: string;
 }
 
 export interface InitResult {

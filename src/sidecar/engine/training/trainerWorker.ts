@@ -48,6 +48,23 @@ async function buildModel(spec: ModelSpec): Promise<tf.LayersModel> {
   }
 }
 
+/** Copies a saved model's weights into `model`; the architectures must match weight for weight. */
+async function loadWeightsInto(model: tf.LayersModel, location: string): Promise<void> {
+  const saved = await loadLayersModel(location);
+  try {
+    const weights = saved.getWeights();
+    const expected = model.getWeights();
+    const mismatch =
+      weights.length !== expected.length || weights.some((w, i) => !tf.util.arraysEqual(w.shape, expected[i].shape));
+    if (mismatch) {
+      throw new EngineError('bad_config', `the saved model at ${location} does not match this session's model`);
+    }
+    model.setWeights(weights);
+  } finally {
+    saved.dispose();
+  }
+}
+
 export class TrainerWorkerHost {
   private trainer: PairwiseTrainer | undefined;
   private queue: Promise<void> = Promise.resolve();
@@ -157,6 +174,9 @@ export class TrainerWorkerHost {
     this.trainer?.dispose();
     this.trainer = undefined;
     const model = await buildModel(params.model);
+    if (params.initialWeights !== undefined) {
+      await loadWeightsInto(model, params.initialWeights);
+    }
     if (params.metadata) {
       const current = (model.getUserDefinedMetadata() ?? {}) as Record<string, object>;
       model.setUserDefinedMetadata({ ...current, [METADATA_KEY]: { ...current[METADATA_KEY], ...params.metadata } });
