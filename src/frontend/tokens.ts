@@ -40,6 +40,8 @@ export const ISidecarConnection = new Token<ISidecarConnection>(
 
 /** What the commands can do to a labeler panel. */
 export interface ILabelerActions {
+  /** The session the panel labels. */
+  readonly sessionId: string;
   submit(): void;
   skip(): void;
   undo(): void;
@@ -69,6 +71,13 @@ export interface ILabelerTracker {
   add(node: HTMLElement, actions: ILabelerActions): IDisposable;
   /** Makes the panel rendered in `node` the active one, if it is tracked. */
   activateNode(node: Element): void;
+  /**
+   * The session the session commands (export, import labels) act on: the one chosen last, by focusing
+   * a labeler panel or selecting it in the sidebar; `null` before either.
+   */
+  readonly currentSessionId: string | null;
+  /** The sidebar selected this session (`null`: none). */
+  selectSession(sessionId: string | null): void;
 }
 
 export const ILabelerTracker = new Token<ILabelerTracker>(
@@ -86,7 +95,9 @@ export const CommandIDs = {
   previousQuestion: 'tunelab:previous-question',
   nextQuestion: 'tunelab:next-question',
   openSidebar: 'tunelab:open-sidebar',
-  openSessionTab: 'tunelab:open-session-tab'
+  openSessionTab: 'tunelab:open-session-tab',
+  exportLabels: 'tunelab:export-labels',
+  importLabels: 'tunelab:import-labels'
 } as const;
 
 /** Commands whose key may auto-repeat: holding ← or → walks through the answers. */

@@ -3,7 +3,16 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { LabelerTracker, DEFAULT_LABELER_SETTINGS } from '../labeler/labelerTracker';
 import { installLabelerKeyboard } from '../labeler/labelerKeyboard';
-import { CommandIDs, ILabelerActions, ILabelerSettings, ILabelerTracker, SIDEBAR_ID } from '../tokens';
+import { isLabelFormat, LABEL_FORMATS, labelFormatInfo } from '../labels/labelFormats';
+import {
+  CommandIDs,
+  ILabelerActions,
+  ILabelerSettings,
+  ILabelerTracker,
+  ISidecarConnection,
+  SIDEBAR_ID
+} from '../tokens';
+import { runExportLabels, runImportLabels } from './labelFileCommands';
 
 /**
  * Registers the labeler commands (shortcuts in schema/plugin.json, whose id
@@ -14,9 +23,11 @@ export const commandsPlugin: JupyterFrontEndPlugin<ILabelerTracker> = {
   description: 'Tunelab commands, keyboard shortcuts and settings.',
   autoStart: true,
   provides: ILabelerTracker,
+  requires: [ISidecarConnection],
   optional: [ISettingRegistry, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
+    connection: ISidecarConnection,
     settingRegistry: ISettingRegistry | null,
     palette: ICommandPalette | null
   ): ILabelerTracker => {
@@ -80,6 +91,42 @@ export const commandsPlugin: JupyterFrontEndPlugin<ILabelerTracker> = {
       execute: () => app.shell.activateById(SIDEBAR_ID)
     });
     palette?.addItem({ command: CommandIDs.openSidebar, category: 'Tunelab' });
+
+    // Label files of the session focused or selected in the sidebar last (or `args.sessionId`).
+    commands.addCommand(CommandIDs.exportLabels, {
+      label: args =>
+        isLabelFormat(args.format) ? `Export Labels as ${labelFormatInfo(args.format).title}` : 'Export Labels…',
+      caption: "Download a Tunelab session's labels as a file (JSON Lines, CSV, Label Studio, Hugging Face)",
+      execute: args => runExportLabels(connection, tracker, args),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            sessionId: { type: 'string', description: 'Session to export; default: the one used last' },
+            format: {
+              type: 'string',
+              enum: LABEL_FORMATS.map(info => info.format),
+              description: 'Asked when omitted'
+            }
+          }
+        }
+      }
+    });
+    commands.addCommand(CommandIDs.importLabels, {
+      label: 'Import Labels…',
+      caption: 'Add the answers of a label file to a Tunelab session',
+      execute: args => runImportLabels(connection, tracker, args),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            sessionId: { type: 'string', description: 'Session to import into; default: the one used last' }
+          }
+        }
+      }
+    });
+    palette?.addItem({ command: CommandIDs.exportLabels, category: 'Tunelab' });
+    palette?.addItem({ command: CommandIDs.importLabels, category: 'Tunelab' });
 
     installLabelerKeyboard(commands, tracker);
 

@@ -47,9 +47,13 @@ export function LabelerActions(props: {
         type="button"
         className="tl-Button"
         data-testid="tl-undo"
-        disabled={busy || state.phase !== 'ready' || !progress || progress.done === 0}
+        disabled={busy || state.save.pending > 0 || state.phase !== 'ready' || !progress || progress.done === 0}
         onClick={() => controller.undo()}
-        title="Undo the session's latest answer (Backspace)"
+        title={
+          state.save.pending > 0
+            ? 'Undo waits until your answers are saved'
+            : "Undo the session's latest answer (Backspace)"
+        }
       >
         Undo
       </button>

@@ -12,6 +12,8 @@ import { ModelActions } from './ModelActions';
 import { OptionsForm } from './OptionsForm';
 import { ProgressDetails } from './ProgressDetails';
 import { QuestionView } from './QuestionView';
+import { SaveNotices } from './SaveNotices';
+import { SaveStateBadge } from './SaveStateBadge';
 import { SessionFacts } from './SessionFacts';
 import { useSignalValue } from './useSignalValue';
 
@@ -87,8 +89,9 @@ function LabelerBody(props: {
 }): JSX.Element {
   const { controller, connection, onOpenInTab } = props;
   const state = useSignalValue(controller.stateChanged, () => controller.state);
-  const { session, progress, saving, error } = state;
-  const busy = state.fetching || state.undoing || saving === 'saving';
+  const { session, progress, save, error } = state;
+  // Pending answers do not make the panel busy: the outbox sends them while the annotator goes on.
+  const busy = state.fetching || state.undoing;
   const name = session?.name ?? (props.sessionName || controller.sessionId);
   const finished = progress?.finished === true;
   const configure = controller.configure.bind(controller);
@@ -100,9 +103,7 @@ function LabelerBody(props: {
           {name}
         </span>
         <ConnectionStatusBadge connection={connection} />
-        <span className="tl-LabelerPanel-saveState" data-testid="tl-save-state" data-state={saving} aria-live="polite">
-          {saving === 'saving' ? 'saving…' : saving === 'saved' ? 'saved' : ''}
-        </span>
+        <SaveStateBadge save={save} />
         <ModelVersion state={state} />
         {onOpenInTab ? (
           <button
@@ -152,6 +153,7 @@ function LabelerBody(props: {
           />
         </div>
         <div className="tl-LabelerPanel-main">
+          <SaveNotices save={save} dropped={state.dropped} onDismiss={() => controller.dismissDropped()} />
           {error ? (
             <div className="tl-LabelerPanel-error" role="alert" data-testid="tl-error">
               {error}
@@ -249,7 +251,7 @@ function FinishedState(props: { state: ILabelerState }): JSX.Element {
 
 /** What the panel says when it has no question to show. */
 function EmptyState(props: { state: ILabelerState }): JSX.Element {
-  const { phase, fetching, progress, session } = props.state;
+  const { phase, fetching, progress, session, save } = props.state;
   let message: string;
   let testId = 'tl-waiting';
   if (phase === 'starting') {
@@ -257,6 +259,8 @@ function EmptyState(props: { state: ILabelerState }): JSX.Element {
   } else if (phase === 'closed') {
     message = 'This session is closed.';
     testId = 'tl-session-closed';
+  } else if (save.pending > 0) {
+    message = 'Saving your answers before asking for the next question…';
   } else if (fetching) {
     message = 'Fetching the next question…';
   } else if (session?.loading || (progress && progress.loadedItems < progress.itemCount)) {

@@ -2,6 +2,7 @@ import React from 'react';
 import type { SessionInfo } from '../../protocol';
 import { ISidecarConnection } from '../tokens';
 import { ConnectionStatusBadge } from './ConnectionStatusBadge';
+import { LabelFileActions } from './LabelFileActions';
 import { LossChart } from './LossChart';
 import { ProgressBar } from './ProgressBar';
 import { ProgressCounters } from './ProgressCounters';
@@ -10,7 +11,7 @@ import { useModelHistory } from './useModelHistory';
 
 /**
  * The live sessions of the sidecar with their progress, for the sidebar. The selected one
- * (click a row) shows its training state, the loss chart and "Open in tab".
+ * (click a row) shows its training state, the loss chart, "Open in tab" and its label files.
  */
 export function SessionList(props: {
   connection: ISidecarConnection;
@@ -123,6 +124,8 @@ function SessionDetail(props: {
       <button type="button" className="tl-Button" data-testid="tl-open-session-tab" onClick={onOpenInTab}>
         Open in tab
       </button>
+      {/* Keyed by session: an outcome shown for one session is not shown for the next. */}
+      <LabelFileActions key={session.id} connection={connection} sessionId={session.id} />
     </div>
   );
 }

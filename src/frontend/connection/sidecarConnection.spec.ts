@@ -1,6 +1,7 @@
 import { ErrorCodes, PROTOCOL_VERSION } from '../../protocol';
 import { FakeReply, FakeWebSocket, IJsonRpcMessage } from '../testing/fakeWebSocket';
 import { progress, sessionInfo } from '../testing/fixtures';
+import { resultPayload } from './binaryPayload';
 import { SidecarConnection } from './sidecarConnection';
 import { SidecarError } from './sidecarError';
 
@@ -85,6 +86,27 @@ describe('SidecarConnection', () => {
     expect(error).toBeInstanceOf(SidecarError);
     expect(error).toMatchObject({ code: ErrorCodes.SessionNotFound, kind: 'session_not_found' });
     expect((error as Error).message).toBe('session/get: no session s9');
+  });
+
+  it('sends a Uint8Array payload as a binary message (labels/import)', async () => {
+    const file = new TextEncoder().encode('a,b\n1,2\n');
+    FakeWebSocket.respond = sidecar(() => ({ result: { imported: 1, duplicates: 0, progress: progress() } }));
+    FakeWebSocket.latest.open();
+    const result = await connection.request('importLabels', { sessionId: 's1', format: 'csv', payload: file });
+    expect(result.imported).toBe(1);
+    const sent = FakeWebSocket.latest.sent[1];
+    expect(sent.method).toBe('labels/import');
+    expect(sent.params).toEqual({ sessionId: 's1', format: 'csv', payload: file });
+  });
+
+  it('hands a binary response its bytes as result.payload (labels/export)', async () => {
+    const file = new TextEncoder().encode('{"answerId":"a1"}\n');
+    const header = { format: 'jsonl', fileName: 'q.labels.jsonl', mediaType: 'application/x-ndjson', count: 1 };
+    FakeWebSocket.respond = sidecar(() => ({ result: header, payload: file }));
+    FakeWebSocket.latest.open();
+    const result = await connection.request('exportLabels', { sessionId: 's1', format: 'jsonl' });
+    expect(result).toMatchObject(header);
+    expect(resultPayload(result, 'labels/export')).toEqual(file);
   });
 
   it('emits valid notifications, typed, and drops invalid ones', async () => {

@@ -1,11 +1,20 @@
 import { UUID } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
-import type { ItemId, NotificationParamsOf, Progress, Question, SessionInfo } from '../../protocol';
+import type { ItemId, NotificationParamsOf, ParamsOf, Progress, Question, SessionInfo } from '../../protocol';
 import { ErrorCodes } from '../../protocol';
 import { errorMessage, SidecarError } from '../connection/sidecarError';
 import { ConnectionStatus, ILabelerActions, ISidecarConnection } from '../tokens';
+import {
+  acquireOutbox,
+  AnswerOutbox,
+  IAcknowledgedAnswer,
+  IDroppedAnswer,
+  IOutboxLease,
+  IOutboxStorage
+} from './answerOutbox';
 import { ReviewPosition, stepBack, stepForward } from './review';
+import { IDLE_SAVE_STATE, ISaveState, saveStateOf } from './saveState';
 import { invertSelection, Selection, toggleCandidate } from './selection';
 import { FieldErrors, fieldOfPath, IOptionField, SessionOptions } from './sessionOptions';
 
@@ -15,6 +24,8 @@ export interface IAnsweredQuestion {
   /** Positions of the candidates marked relevant. */
   readonly selection: Selection;
   readonly ignored: boolean;
+  /** Id of the answer sent, so a refused one can be taken off the review list. */
+  readonly answerId: string;
 }
 
 /** Where the latest Save model went. */
@@ -34,6 +45,13 @@ export interface ILabelerControllerOptions {
    * (Finetuner #85).
    */
   answerSettleMs?: number;
+  /**
+   * Where answers not acknowledged yet survive a reload or a closed tab: `window.localStorage` by
+   * default, `null` for memory only. The first panel of a session on the page decides (see `acquireOutbox`).
+   */
+  storage?: IOutboxStorage | null;
+  /** How long an answer waits for its acknowledgement before it is resent later. */
+  answerTimeoutMs?: number;
 }
 
 /** Everything a labeler panel shows. */
@@ -46,10 +64,12 @@ export interface ILabelerState {
   readonly selection: Selection;
   /** `starting` until subscribed; `closed` once the session is gone from the sidecar. */
   readonly phase: 'starting' | 'ready' | 'closed';
-  /** A `question/next` request is in flight. */
+  /** Questions are being fetched and none is shown. */
   readonly fetching: boolean;
-  /** State of the latest answer: `saved` once the sidecar acknowledged it (it is then durable). */
-  readonly saving: 'idle' | 'saving' | 'saved';
+  /** Where this panel's answers are: `saved` once the sidecar acknowledged every one (they are then durable). */
+  readonly save: ISaveState;
+  /** Why an answer was refused for good (not resent), shown until dismissed; `null` when none was. */
+  readonly dropped: string | null;
   readonly undoing: boolean;
   /** The latest failure, shown until the next action succeeds. */
   readonly error: string | null;
@@ -68,6 +88,9 @@ export interface ILabelerState {
  * One labeler panel's session: subscribes to it, fetches questions, sends
  * answers, skips and undos. Independent of React so it can be tested and
  * driven by the commands through `ILabelerActions`.
+ *
+ * Answers go through the session's `AnswerOutbox`: the next question shows at once (one is kept
+ * in reserve), and an answer not acknowledged yet is kept and resent rather than lost.
  */
 export class LabelerController implements ILabelerActions, IDisposable {
   constructor(
@@ -76,6 +99,15 @@ export class LabelerController implements ILabelerActions, IDisposable {
     options: ILabelerControllerOptions = {}
   ) {
     this._answerSettleMs = options.answerSettleMs ?? DEFAULT_ANSWER_SETTLE_MS;
+    this._lease = acquireOutbox(_connection, sessionId, {
+      ...(options.storage === undefined ? {} : { storage: options.storage }),
+      ...(options.answerTimeoutMs === undefined ? {} : { timeoutMs: options.answerTimeoutMs })
+    });
+    this._outbox = this._lease.outbox;
+    this._outbox.changed.connect(this._onOutboxChanged, this);
+    this._outbox.acknowledged.connect(this._onAcknowledged, this);
+    this._outbox.dropped.connect(this._onDropped, this);
+    this._state = { ...this._state, save: this._saveState() };
     _connection.onNotification.progress.connect(this._onProgress, this);
     _connection.onNotification.sessionsChanged.connect(this._onSessionsChanged, this);
     _connection.reconnected.connect(this._onReconnected, this);
@@ -107,7 +139,10 @@ export class LabelerController implements ILabelerActions, IDisposable {
     return this._state.review !== null || this._state.progress?.finished === true;
   }
 
-  /** Subscribes to the session once the connection is ready, then fetches the first question. */
+  /**
+   * Subscribes to the session once the connection is ready, resends the answers a previous page left
+   * in the outbox, then fetches the first question.
+   */
   async start(): Promise<void> {
     if (!this.sessionId) {
       this._update({ error: 'This labeler is not attached to a session (its session_id is empty).' });
@@ -130,11 +165,11 @@ export class LabelerController implements ILabelerActions, IDisposable {
   }
 
   submit(): void {
-    void this._answer(false);
+    this._answer(false);
   }
 
   skip(): void {
-    void this._answer(true);
+    this._answer(true);
   }
 
   undo(): void {
@@ -147,6 +182,11 @@ export class LabelerController implements ILabelerActions, IDisposable {
 
   forward(): void {
     this._update({ review: stepForward(this._state.review, this._state.answered.length) });
+  }
+
+  /** Hides the notice of a refused answer. */
+  dismissDropped(): void {
+    this._update({ dropped: null, save: this._saveState(null) });
   }
 
   /**
@@ -162,8 +202,9 @@ export class LabelerController implements ILabelerActions, IDisposable {
       const session = await this._connection.request('configure', { sessionId: this.sessionId, ...changes });
       this._update({ session, progress: session.progress, configuring: false, error: null });
       if (changes.startQuestion !== undefined) {
-        // The sidecar handed back the shown question; the start item is this connection's next one.
-        await this._fetchNext();
+        // The sidecar took back this connection's questions; the start item is its next one.
+        this._spare = [];
+        await this._ensureQuestions(true);
       }
       return { ok: true };
     } catch (error) {
@@ -200,6 +241,8 @@ export class LabelerController implements ILabelerActions, IDisposable {
     }
     this._update({ finishing: true, error: null });
     try {
+      // Queued answers first, so the kernel's `fit` returns with them; what cannot be sent stays queued.
+      await this._outbox.flush();
       const { progress } = await this._connection.request('finish', { sessionId: this.sessionId });
       this._update({ progress, finishing: false, review: null });
     } catch (error) {
@@ -219,11 +262,8 @@ export class LabelerController implements ILabelerActions, IDisposable {
     }
     Signal.disconnectReceiver(this);
     Signal.clearData(this);
-  }
-
-  private get _busy(): boolean {
-    const { fetching, saving, undoing } = this._state;
-    return fetching || saving === 'saving' || undoing;
+    // The last panel of the session disposes the outbox; what it still holds stays in browser storage.
+    this._lease.dispose();
   }
 
   private async _subscribe(): Promise<void> {
@@ -245,56 +285,118 @@ export class LabelerController implements ILabelerActions, IDisposable {
     } finally {
       this._subscribing = false;
     }
-    await this._fetchNext();
+    // After a reload the outbox holds what the previous page could not send: that goes first.
+    void this._outbox.flush();
+    await this._ensureQuestions();
   }
 
-  private async _fetchNext(): Promise<void> {
-    if (this._isDisposed || this._state.fetching) {
+  /**
+   * Shows a question and keeps `SPARE_QUESTIONS` more at hand (`question/nextBatch`), so the annotator
+   * moves on at once after answering, even while the answer is on its way or queued offline.
+   *
+   * It asks only while the outbox is empty, and asks again when it drains. The sidecar hands a
+   * connection back the questions it holds until their answers are recorded, and after a reconnection
+   * or a reload an unrecorded question's query is back in the pool, where a new question for it would
+   * supersede the queued answer's and get that answer refused. Answers sent before the request are
+   * recorded before it is served, so neither can happen. Questions this panel answered or has queued
+   * are still filtered out: a batch served before an answer sent after it still lists its question.
+   *
+   * With `replace`, the shown question is replaced too (the sidecar took it back: undo, start question,
+   * reconnection), as soon as the outbox allows.
+   */
+  private async _ensureQuestions(replace = false): Promise<void> {
+    this._replaceShown ||= replace;
+    if (this._isDisposed || this._state.phase !== 'ready' || this._asking || this._outbox.pending.length > 0) {
       return;
     }
+    const replacing = this._replaceShown;
+    const shown = replacing ? null : this._state.question;
+    // A shown question from before a reconnection is no longer held by this connection: asking now
+    // could bring it back as a new question and supersede it while the annotator looks at it.
+    if (shown && (this._spare.length >= this._spareCount || this._shownEpoch !== this._epoch)) {
+      return;
+    }
+    this._replaceShown = false;
+    this._asking = true;
+    const epoch = this._epoch;
     this._loadedAtLastFetch = this._state.progress?.loadedItems ?? 0;
-    this._update({ fetching: true });
+    if (!this._state.question) {
+      this._update({ fetching: true });
+    }
     try {
-      const { question } = await this._connection.request('nextQuestion', { sessionId: this.sessionId });
-      this._questionShownAt = Date.now();
-      this._update({ question, selection: new Set(), fetching: false });
+      const { questions } = await this._connection.request('nextQuestions', {
+        sessionId: this.sessionId,
+        count: this._spareCount + 1
+      });
+      if (epoch === this._epoch && !this._replaceShown) {
+        this._take(questions, replacing);
+      }
     } catch (error) {
-      this._update({ fetching: false });
       this._fail(error);
+    } finally {
+      this._asking = false;
+      this._update({ fetching: false });
+    }
+    if (epoch !== this._epoch || this._replaceShown) {
+      await this._ensureQuestions();
     }
   }
 
-  private async _answer(ignore: boolean): Promise<void> {
-    const question = this._state.question;
-    const selection = this._state.selection;
-    if (!question || this._busy || this.readOnly || this._unseen(ignore || selection.size === 0)) {
+  /**
+   * With "keep same question" the answered query is asked again next, so nothing is kept in reserve:
+   * a reserved question would come between.
+   */
+  private get _spareCount(): number {
+    return this._state.session?.keepSameQuestion ? 0 : SPARE_QUESTIONS;
+  }
+
+  /** Shows the first of `questions` when none is shown (or `replace`), and keeps the rest in reserve. */
+  private _take(questions: readonly Question[], replace: boolean): void {
+    const current = replace ? null : this._state.question;
+    const fresh = questions.filter(
+      q => q.id !== current?.id && !this._answeredIds.has(q.id) && !this._outbox.has(q.id)
+    );
+    const next = current ?? fresh.shift() ?? null;
+    this._spare = fresh.slice(0, this._spareCount);
+    if (next !== this._state.question || replace) {
+      this._show(next);
+    }
+  }
+
+  private _show(question: Question | null): void {
+    this._questionShownAt = Date.now();
+    this._shownEpoch = this._epoch;
+    this._update({ question, selection: new Set() });
+  }
+
+  /** Queues the answer and moves to the question in reserve at once; the outbox does the sending. */
+  private _answer(ignore: boolean): void {
+    const { question, selection } = this._state;
+    if (!question || this._state.undoing || this.readOnly || this._unseen(ignore || selection.size === 0)) {
       return;
     }
     const shown = this.shownCandidates;
-    const relevant: ItemId[] = ignore ? [] : [...this._state.selection].sort((a, b) => a - b).map(i => shown[i].id);
-    const answerId = this._answerIdFor(question.id, relevant, ignore);
-    this._update({ saving: 'saving', error: null });
-    try {
-      const result = await this._connection.request('answer', {
-        sessionId: this.sessionId,
-        questionId: question.id,
-        answerId,
-        relevant,
-        ignore
-      });
-      this._retry = null;
-      const answered = result.duplicate
-        ? this._state.answered
-        : [...this._state.answered, { question, selection: ignore ? new Set<number>() : selection, ignored: ignore }];
-      this._update({ progress: result.progress, saving: 'saved', answered });
-    } catch (error) {
-      this._update({ saving: 'idle' });
-      this._fail(error);
-      if (!(error instanceof SidecarError && error.code === ErrorCodes.QuestionNotFound)) {
-        return; // Keep the question: the user can send the same answer again.
-      }
+    const relevant: ItemId[] = ignore ? [] : [...selection].sort((a, b) => a - b).map(i => shown[i].id);
+    const answer: ParamsOf<'answer'> = {
+      sessionId: this.sessionId,
+      questionId: question.id,
+      answerId: newAnswerId(),
+      relevant,
+      ignore
+    };
+    this._answeredIds.add(question.id);
+    this._update({
+      answered: [
+        ...this._state.answered,
+        { question, selection: ignore ? new Set<number>() : selection, ignored: ignore, answerId: answer.answerId }
+      ],
+      error: null
+    });
+    this._show(this._spare.shift() ?? null);
+    if (!this._state.question && this._asking) {
+      this._update({ fetching: true });
     }
-    await this._fetchNext();
+    this._outbox.add(answer);
   }
 
   /**
@@ -305,38 +407,60 @@ export class LabelerController implements ILabelerActions, IDisposable {
     return nothingSelected && Date.now() - this._questionShownAt < this._answerSettleMs;
   }
 
-  /**
-   * A resend of the same answer reuses its id, so the sidecar records it once
-   * even if the first attempt was saved but its acknowledgement was lost.
-   */
-  private _answerIdFor(questionId: string, relevant: ItemId[], ignore: boolean): string {
-    const content = JSON.stringify({ questionId, relevant, ignore });
-    if (this._retry?.content !== content) {
-      this._retry = { content, answerId: newAnswerId() };
-    }
-    return this._retry.answerId;
-  }
-
   private async _undo(): Promise<void> {
-    if (this._busy || this._state.phase !== 'ready' || this._state.progress?.finished) {
+    const { undoing, phase, progress } = this._state;
+    if (undoing || phase !== 'ready' || progress?.finished) {
+      return;
+    }
+    if (this._outbox.pending.length > 0) {
+      // The sidecar undoes its latest recorded answer, which is not the queued one yet.
+      this._update({ error: 'Undo waits until your answers are saved (the latest one is not recorded yet).' });
       return;
     }
     this._update({ undoing: true, error: null, review: null });
     try {
       const result = await this._connection.request('undo', { sessionId: this.sessionId });
+      this._acknowledgedAny = false;
       this._update({
         progress: result.progress,
         undoing: false,
-        saving: 'idle',
         answered: withoutUndone(this._state.answered, result.undoneQuestionId),
         error: result.undoneQuestionId === null ? 'Nothing to undo in this session.' : null
       });
+      this._update({ save: this._saveState() });
     } catch (error) {
       this._update({ undoing: false });
       this._fail(error);
       return;
     }
-    await this._fetchNext();
+    // The sidecar took back this connection's questions; the undone query comes first.
+    this._spare = [];
+    await this._ensureQuestions(true);
+  }
+
+  private _onOutboxChanged(): void {
+    this._update({ save: this._saveState() });
+    if (this._outbox.pending.length === 0) {
+      void this._ensureQuestions();
+    }
+  }
+
+  private _onAcknowledged(_: AnswerOutbox, { result }: IAcknowledgedAnswer): void {
+    this._acknowledgedAny = true;
+    this._update({ progress: result.progress });
+  }
+
+  /** A refused answer leaves the review list and is reported until dismissed, never silently. */
+  private _onDropped(_: AnswerOutbox, { answer, message }: IDroppedAnswer): void {
+    const known = this._state.answered.find(a => a.answerId === answer.answerId)?.question;
+    const dropped = `Your answer to ${describeQuestion(known, answer.questionId)} was refused and will not be resent: ${message}`;
+    const answered = this._state.answered.filter(a => a.answerId !== answer.answerId);
+    const shifted = answered.length !== this._state.answered.length;
+    this._update({ dropped, answered, ...(shifted ? { review: null } : {}) });
+  }
+
+  private _saveState(dropped: string | null = this._state.dropped): ISaveState {
+    return saveStateOf(this._outbox.status, dropped, this._acknowledgedAny);
   }
 
   private _onProgress(_: ISidecarConnection, { sessionId, progress }: NotificationParamsOf<'progress'>): void {
@@ -346,7 +470,7 @@ export class LabelerController implements ILabelerActions, IDisposable {
     this._update({ progress });
     // No question yet because the pool was still loading: ask again as items arrive.
     if (this._state.phase === 'ready' && !this._state.question && progress.loadedItems > this._loadedAtLastFetch) {
-      void this._fetchNext();
+      void this._ensureQuestions();
     }
   }
 
@@ -356,25 +480,33 @@ export class LabelerController implements ILabelerActions, IDisposable {
       this._update({ session, progress: session.progress });
     } else if (this._state.phase === 'ready') {
       this._subscribed = false;
+      this._spare = [];
       this._update({ phase: 'closed', question: null, selection: new Set() });
     }
   }
 
-  /** The connection restored our subscription; catch up on what changed meanwhile. */
+  /**
+   * The connection restored our subscription. The sidecar gave the closed connection's questions back
+   * to the pool: the reserve is dropped, and the shown question is replaced unless the annotator has
+   * started on it — after the outbox has resent what the drop held up.
+   */
   private async _onReconnected(): Promise<void> {
+    this._epoch++;
+    this._spare = [];
     if (!this._subscribed) {
       await this._subscribe();
       return;
     }
+    await this._outbox.flush();
     try {
       const session = await this._connection.request('getSession', { sessionId: this.sessionId });
       this._update({ session, progress: session.progress, error: null });
     } catch (error) {
       this._fail(error);
     }
-    if (!this._state.question) {
-      await this._fetchNext();
-    }
+    // Replaced only once the outbox is empty: until then the annotator keeps the question on screen.
+    const { question, selection } = this._state;
+    await this._ensureQuestions((!question || selection.size === 0) && this._outbox.pending.length === 0);
   }
 
   private _onStatusChanged(_: ISidecarConnection, status: ConnectionStatus): void {
@@ -387,6 +519,7 @@ export class LabelerController implements ILabelerActions, IDisposable {
   private _fail(error: unknown): void {
     if (error instanceof SidecarError && error.code === ErrorCodes.SessionNotFound) {
       this._subscribed = false;
+      this._spare = [];
       this._update({ phase: 'closed', question: null, error: errorMessage(error) });
       return;
     }
@@ -408,7 +541,8 @@ export class LabelerController implements ILabelerActions, IDisposable {
     selection: new Set(),
     phase: 'starting',
     fetching: false,
-    saving: 'idle',
+    save: IDLE_SAVE_STATE,
+    dropped: null,
     undoing: false,
     error: null,
     answered: [],
@@ -418,16 +552,31 @@ export class LabelerController implements ILabelerActions, IDisposable {
     configuring: false
   };
   private readonly _answerSettleMs: number;
+  private readonly _lease: IOutboxLease;
+  private readonly _outbox: AnswerOutbox;
+  /** Questions fetched beyond the shown one, shown next without a request. */
+  private _spare: Question[] = [];
+  /** Ids of the questions this panel answered: never shown again (the sidecar makes a new one to re-ask). */
+  private readonly _answeredIds = new Set<string>();
+  /** Counts reconnections: questions fetched before the latest one were handed back by the sidecar. */
+  private _epoch = 0;
+  private _shownEpoch = 0;
+  /** A `question/nextBatch` request is in flight. */
+  private _asking = false;
+  private _replaceShown = false;
+  private _acknowledgedAny = false;
   private _questionShownAt = 0;
   private _subscribed = false;
   private _subscribing = false;
   private _loadedAtLastFetch = 0;
-  private _retry: { content: string; answerId: string } | null = null;
   private _isDisposed = false;
   private readonly _stateChanged = new Signal<LabelerController, ILabelerState>(this);
 }
 
 const DEFAULT_ANSWER_SETTLE_MS = 200;
+
+/** Questions kept in reserve beyond the shown one: `question/nextBatch` asks for one more than that. */
+const SPARE_QUESTIONS = 1;
 
 /** The answers without the one the sidecar undid (the latest with that question), if it is one of this panel's. */
 function withoutUndone(
@@ -440,6 +589,18 @@ function withoutUndone(
     }
   }
   return answered;
+}
+
+/** The query the annotator saw (its text, else its row), or the question id when this panel did not show it. */
+function describeQuestion(question: Question | undefined, questionId: string): string {
+  if (!question) {
+    return `question ${questionId}`;
+  }
+  const text = question.query.text?.trim();
+  if (text) {
+    return `“${text.length > 60 ? `${text.slice(0, 59)}…` : text}”`;
+  }
+  return `the query at row ${question.query.index}`;
 }
 
 /** `crypto.randomUUID` exists only in secure contexts; JupyterLab may be served over plain http. */

@@ -48,6 +48,14 @@ export class LabelerTracker implements ILabelerTracker {
     });
   }
 
+  get currentSessionId(): string | null {
+    return this._currentSessionId;
+  }
+
+  selectSession(sessionId: string | null): void {
+    this._currentSessionId = sessionId;
+  }
+
   activateNode(node: Element): void {
     const entry = this._entries.find(e => e.node === node);
     if (entry) {
@@ -60,10 +68,15 @@ export class LabelerTracker implements ILabelerTracker {
       this._active = entry;
       this._activeChanged.emit(entry?.actions ?? null);
     }
+    // A panel going away leaves its session current: it still exists on the sidecar.
+    if (entry) {
+      this._currentSessionId = entry.actions.sessionId;
+    }
   }
 
   private _entries: ITrackedPanel[] = [];
   private _active: ITrackedPanel | null = null;
+  private _currentSessionId: string | null = null;
   private _settings: ILabelerSettings = DEFAULT_LABELER_SETTINGS;
   private readonly _activeChanged = new Signal<ILabelerTracker, ILabelerActions | null>(this);
   private readonly _settingsChanged = new Signal<ILabelerTracker, ILabelerSettings>(this);

@@ -2,6 +2,8 @@
  * A WebSocket stand-in for unit tests: records what the client sends and
  * lets the test open, answer and drop the connection.
  */
+import { decodeBinaryMessage, encodeBinaryMessage } from '../../protocol';
+
 type Listener = (event: unknown) => void;
 
 export interface IJsonRpcMessage {
@@ -13,8 +15,9 @@ export interface IJsonRpcMessage {
   error?: { code: number; message: string; data?: unknown };
 }
 
-/** How the fake server answers a request. */
-export type FakeReply = { result: unknown } | { error: { code: number; message: string; data?: unknown } };
+/** How the fake server answers a request; a `payload` makes the response a binary message. */
+export type FakeReply =
+  { result: unknown; payload?: Uint8Array } | { error: { code: number; message: string; data?: unknown } };
 
 export class FakeWebSocket {
   static instances: FakeWebSocket[] = [];
@@ -52,16 +55,25 @@ export class FakeWebSocket {
     this._listeners.get(type)?.delete(listener);
   }
 
-  send(data: string): void {
-    const message = JSON.parse(data) as IJsonRpcMessage;
+  /** Text frames are JSON; binary frames are decoded with their payload put back in `params.payload`. */
+  send(data: string | Uint8Array): void {
+    const message = typeof data === 'string' ? (JSON.parse(data) as IJsonRpcMessage) : decodeBinaryFrame(data);
     this.sent.push(message);
     if (message.id === undefined) {
       return;
     }
     const reply = FakeWebSocket.respond(message);
-    if (reply !== undefined) {
-      setTimeout(() => this.receive({ jsonrpc: '2.0', id: message.id, ...reply }), 0);
+    if (reply === undefined) {
+      return;
     }
+    setTimeout(() => {
+      if ('payload' in reply && reply.payload) {
+        const { payload, ...rest } = reply;
+        this.receiveBinary({ jsonrpc: '2.0', id: message.id, ...rest }, payload);
+      } else {
+        this.receive({ jsonrpc: '2.0', id: message.id, ...reply });
+      }
+    }, 0);
   }
 
   close(): void {
@@ -76,6 +88,11 @@ export class FakeWebSocket {
 
   receive(message: IJsonRpcMessage): void {
     this._emit('message', { data: JSON.stringify(message) });
+  }
+
+  /** A binary message, as the relay forwards it: one binary websocket frame (an ArrayBuffer). */
+  receiveBinary(message: IJsonRpcMessage, payload: Uint8Array): void {
+    this._emit('message', { data: encodeBinaryMessage(message, payload).buffer });
   }
 
   /** The connection ended (the server went away, or `close()` was called). */
@@ -97,4 +114,10 @@ export class FakeWebSocket {
   }
 
   private readonly _listeners = new Map<string, Set<Listener>>();
+}
+
+function decodeBinaryFrame(data: Uint8Array): IJsonRpcMessage {
+  const { message, payload } = decodeBinaryMessage(data);
+  const decoded = message as IJsonRpcMessage;
+  return { ...decoded, params: { ...decoded.params, payload } };
 }
