@@ -207,7 +207,9 @@ describe('SqliteLabelStore round trips', () => {
     store.answersRecorded([answer('a1'), answer('a2', { question: shared, undone: true })]);
     expect(store.answers('ds-1').map(a => a.question)).toEqual([shared, shared]);
     const other = { ...shared, candidateIds: [5, 6] };
-    expect(sidecarErrorOf(() => store.answerRecorded(answer('a3', { question: other }))).data.kind).toBe('question_conflict');
+    expect(sidecarErrorOf(() => store.answerRecorded(answer('a3', { question: other }))).data.kind).toBe(
+      'question_conflict'
+    );
   });
 
   it('refuses answers for an unknown dataset', () => {
