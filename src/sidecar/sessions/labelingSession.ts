@@ -123,6 +123,8 @@ export class LabelingSession {
   private readonly hashes = new Set<string>();
   /** Rows of restored answers whose queue state is set once the rows are embedded (the queue grows then). */
   private readonly answeredPending = new Set<number>();
+  /** Storing asked questions failed last time (logged once per failure spell). */
+  private questionStoreFailing = false;
   private archive?: ModelArchive;
   private loading = true;
   private finished = false;
@@ -274,9 +276,14 @@ export class LabelingSession {
 
   /**
    * Rebuilds a stored dataset: its chunks through the same decoding and de-duplication (so rows come out
-   * the same), then its answers. Nothing is written back.
+   * the same), then its answers, then the questions that were open when the sidecar stopped. Nothing is
+   * written back.
    */
-  restore(chunks: readonly StoredChunk[], answers: readonly StoredAnswer[]): void {
+  restore(
+    chunks: readonly StoredChunk[],
+    answers: readonly StoredAnswer[],
+    openQuestions: readonly StoredQuestion[] = []
+  ): void {
     for (const chunk of chunks) {
       const decoded =
         chunk.payload.length > 0
@@ -287,6 +294,9 @@ export class LabelingSession {
     }
     for (const stored of answers) {
       this.restoreAnswer(stored);
+    }
+    for (const stored of openQuestions) {
+      this.restoreOpenQuestion(stored);
     }
     const trainedOn = this.deps.restoredModel?.records.at(-1)?.answers ?? 0;
     if (this.counts.done > 0 && trainedOn !== this.counts.done) {
@@ -486,7 +496,7 @@ export class LabelingSession {
     this.answerLog.push(entry);
     this.applyCounts(entry, 1);
     record.status = 'answered';
-    this.queue.markAnswered(record.queryRow);
+    this.markAnswered(record.queryRow);
     for (const [holderId, list] of this.held) {
       this.held.set(
         holderId,
@@ -507,32 +517,13 @@ export class LabelingSession {
 
   /** Re-links a stored answer to the pool's rows and counts it (a restored dataset). */
   private restoreAnswer(stored: StoredAnswer): void {
-    const q = stored.question;
-    const queryRow = this.pool.rowOf(q.queryId);
-    const candidateRows = q.candidateIds.map(id => this.pool.rowOf(id));
-    if (queryRow === undefined || candidateRows.some(row => row === undefined)) {
+    const record = this.storedRecord(stored.question, stored.undone ? 'undone' : 'answered');
+    if (record === undefined) {
       log('warn', `session ${this.id}: answer ${stored.answerId} refers to items not in the pool; skipped`);
       return;
     }
-    const rows = candidateRows as number[];
-    const question: Question = {
-      id: q.questionId,
-      sessionId: this.id,
-      query: this.pool.ref(queryRow),
-      candidates: rows.map((row, i) => {
-        const extra = q.candidateExtras[i];
-        return { ...this.pool.ref(row), score: 0, ...(extra ? { extra } : {}) };
-      }),
-      modelVersion: q.modelVersion,
-      ...(q.strategy ? { strategy: q.strategy } : {})
-    };
-    const record: QuestionRecord = {
-      question,
-      queryRow,
-      candidateRows: rows,
-      neighbours: [],
-      status: stored.undone ? 'undone' : 'answered'
-    };
+    const q = stored.question;
+    const { question, queryRow, candidateRows: rows } = record;
     const relevantKeys = new Set(stored.relevantIds.map(idKey));
     const entry: AnswerEntry = {
       answerId: stored.answerId,
@@ -553,12 +544,75 @@ export class LabelingSession {
       this.questionByRow.set(queryRow, record);
       this.answerLog.push(entry);
       this.applyCounts(entry, 1);
-      if (queryRow < this.queue.size) {
-        this.queue.markAnswered(queryRow);
-      } else {
-        this.answeredPending.add(queryRow);
-      }
+      this.markAnswered(queryRow);
     }
+  }
+
+  /**
+   * Stores a question as it is handed out, so its answer is accepted after a restart. Best effort: while
+   * the store cannot write, questions are still handed out and their answers wait in the browser's outbox
+   * (answers themselves are never acknowledged unstored).
+   */
+  private storeAsked(question: Question): void {
+    try {
+      this.deps.store.questionAsked(this.id, storedQuestion(question));
+      this.questionStoreFailing = false;
+    } catch (err) {
+      if (!this.questionStoreFailing) {
+        log('warn', `session ${this.id}: questions are not being stored (${describeError(err)})`);
+      }
+      this.questionStoreFailing = true;
+    }
+  }
+
+  /** Takes an answered query out of the queue, or out of the part of the pool not embedded yet. */
+  private markAnswered(row: number): void {
+    if (row < this.queue.size) {
+      this.queue.markAnswered(row);
+    } else {
+      this.answeredPending.add(row);
+    }
+  }
+
+  /**
+   * A question that was handed out but not answered when the sidecar stopped: open again, as after a
+   * reconnection, so the annotator can still answer it (their browser resends it, or they answer what
+   * the panel shows). Its query stays in the pool; asking it anew supersedes this one. A question whose
+   * query has been answered since is not restored: its answer must not count the query twice.
+   */
+  private restoreOpenQuestion(stored: StoredQuestion): void {
+    const record = this.storedRecord(stored, 'open');
+    if (record === undefined || this.questionByRow.get(record.queryRow)?.status === 'answered') {
+      return;
+    }
+    const previous = this.questionByRow.get(record.queryRow);
+    if (previous !== undefined && previous.status === 'open') {
+      previous.status = 'superseded';
+    }
+    this.questions.set(stored.questionId, record);
+    this.questionByRow.set(record.queryRow, record);
+  }
+
+  /** A stored question linked to the pool's rows, undefined if an item of it is not in the pool. */
+  private storedRecord(q: StoredQuestion, status: QuestionStatus): QuestionRecord | undefined {
+    const queryRow = this.pool.rowOf(q.queryId);
+    const candidateRows = q.candidateIds.map(id => this.pool.rowOf(id));
+    if (queryRow === undefined || candidateRows.some(row => row === undefined)) {
+      return undefined;
+    }
+    const rows = candidateRows as number[];
+    const question: Question = {
+      id: q.questionId,
+      sessionId: this.id,
+      query: this.pool.ref(queryRow),
+      candidates: rows.map((row, i) => {
+        const extra = q.candidateExtras[i];
+        return { ...this.pool.ref(row), score: 0, ...(extra ? { extra } : {}) };
+      }),
+      modelVersion: q.modelVersion,
+      ...(q.strategy ? { strategy: q.strategy } : {})
+    };
+    return { question, queryRow, candidateRows: rows, neighbours: [], status };
   }
 
   /**
@@ -1029,6 +1083,7 @@ export class LabelingSession {
     if (this.config.keepSameQuestion && this.allAnswers.some(a => a.record.queryRow === built.queryRow)) {
       record.question.strategy = 'repeat';
     }
+    this.storeAsked(record.question);
     this.questions.set(record.question.id, record);
     this.questionByRow.set(record.queryRow, record);
     this.held.set(holder, [...(this.held.get(holder) ?? []), record]);

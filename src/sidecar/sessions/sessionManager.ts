@@ -155,7 +155,11 @@ export class SessionManager {
       }
     });
     try {
-      session.restore(this.store.chunks(dataset.id), this.store.answers(dataset.id));
+      session.restore(
+        this.store.chunks(dataset.id),
+        this.store.answers(dataset.id),
+        this.store.openQuestions(dataset.id)
+      );
     } catch (err) {
       this.byId.delete(session.id);
       this.byName.delete(config.name);

@@ -82,6 +82,59 @@ describe('Restoring a dataset from the store', () => {
     expect(restored.labels().filter(a => !a.undone).length).toBeGreaterThan(2);
   });
 
+  it('accepts the answer to a question that was open when the sidecar died', async () => {
+    const first = sidecar();
+    const session = first.manager.create(CONFIG);
+    load(session, TEXTS);
+    answerNext(session, 'c1', 'a1');
+    const open = session.nextQuestion('c1');
+    if (open === null) {
+      throw new Error('no question');
+    }
+
+    const restored = first.restart().manager.get(session.id);
+    await restored.settled();
+    expect(restored.progress().done).toBe(1);
+    // The browser resends (or the annotator answers) the question still on screen, from a new connection.
+    const result = restored.answer('c2', {
+      questionId: open.id,
+      answerId: 'a2',
+      relevant: [open.candidates[1].id],
+      ignore: false
+    });
+    expect(result).toMatchObject({ duplicate: false, progress: { done: 2 } });
+    expect(restored.labels().at(-1)).toMatchObject({ answerId: 'a2', relevantIds: [open.candidates[1].id] });
+    // Its query is answered now: it is not asked again.
+    const next = restored.nextQuestion('c2');
+    expect(next?.query.index).not.toBe(open.query.index);
+  });
+
+  it('refuses the answer to a question open at the crash whose query was answered since', async () => {
+    const first = sidecar();
+    const session = first.manager.create(CONFIG);
+    load(session, TEXTS);
+    const open = session.nextQuestion('c1');
+    if (open === null) {
+      throw new Error('no question');
+    }
+    const second = first.restart();
+    const restored = second.manager.get(session.id);
+    await restored.settled();
+    // Another annotator is asked the same query anew (sequential order) and answers it.
+    const again = answerNext(restored, 'c2', 'b1');
+    expect(again.query.index).toBe(open.query.index);
+    const late = () => restored.answer('c3', { questionId: open.id, answerId: 'a1', relevant: [], ignore: true });
+    expect(sidecarErrorOf(late).message).toContain('no longer open (superseded)');
+    // And after one more restart, the stale question is still not answerable.
+    const third = second.restart().manager.get(session.id);
+    await third.settled();
+    expect(
+      sidecarErrorOf(() => third.answer('c3', { questionId: open.id, answerId: 'a1', relevant: [], ignore: true }))
+        .message
+    ).toContain('does not belong');
+    expect(third.progress().done).toBe(1);
+  });
+
   it('resumes by name, and re-adding the same data adds nothing while new rows are appended', async () => {
     const first = sidecar();
     const session = first.manager.create(CONFIG);

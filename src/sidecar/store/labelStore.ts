@@ -44,7 +44,10 @@ export interface StoredItem {
   contentHash: string;
 }
 
-/** A question as it was asked: stored with its answer, so restored answers keep their candidates. */
+/**
+ * A question as it was asked: stored when it is handed out (so an answer to it after a restart is still
+ * accepted) and with its answer (so restored answers keep their candidates).
+ */
 export interface StoredQuestion {
   questionId: string;
   queryId: ItemId;
@@ -98,6 +101,11 @@ export interface LabelStore {
   chunkAppended(chunk: StoredChunk, items: StoredItem[]): void;
   /** The dataset's chunks in arrival order. */
   chunks(datasetId: string): StoredChunk[];
+
+  /** A question handed to a client; storing it again is a no-op. */
+  questionAsked(datasetId: string, question: StoredQuestion): void;
+  /** The dataset's questions without an answer (not even an undone one), in the order they were asked. */
+  openQuestions(datasetId: string): StoredQuestion[];
 
   answerRecorded(answer: StoredAnswer): void;
   /** Several answers in one transaction (label import). */

@@ -212,6 +212,21 @@ describe('SqliteLabelStore round trips', () => {
     );
   });
 
+  it('keeps asked questions; the open ones are those without an answer, in the order asked', () => {
+    const store = openStore();
+    store.createDataset(dataset());
+    const [q1, q2, q3] = ['a1', 'a2', 'a3'].map(id => answer(id).question);
+    store.questionAsked('ds-1', q2);
+    store.questionAsked('ds-1', q1);
+    store.questionAsked('ds-1', q3);
+    store.questionAsked('ds-1', q2); // asked again: no-op
+    store.answerRecorded(answer('a1'));
+    store.answerRecorded(answer('a3', { undone: true }));
+    expect(store.openQuestions('ds-1')).toEqual([q2]);
+    store.close();
+    expect(openStore().openQuestions('ds-1')).toEqual([q2]);
+  });
+
   it('refuses answers for an unknown dataset', () => {
     const store = openStore();
     expect(() => store.answerRecorded(answer('a1'))).toThrow(/FOREIGN KEY/);

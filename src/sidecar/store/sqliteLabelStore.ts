@@ -54,6 +54,7 @@ interface ChunkRow {
 }
 
 interface QuestionRow {
+  question_id: string;
   query_id: string;
   candidate_ids: string;
   candidate_extras: string;
@@ -64,7 +65,6 @@ interface QuestionRow {
 interface AnswerRow extends QuestionRow {
   dataset_id: string;
   answer_id: string;
-  question_id: string;
   relevant_ids: string;
   ignored: number;
   annotator: string;
@@ -136,8 +136,16 @@ function prepareStatements(db: Database.Database) {
        ON CONFLICT (dataset_id, question_id) DO NOTHING`
     ),
     question: db.prepare<[string, string], QuestionRow>(
-      `SELECT query_id, candidate_ids, candidate_extras, model_version, strategy
+      `SELECT question_id, query_id, candidate_ids, candidate_extras, model_version, strategy
        FROM questions WHERE dataset_id = ? AND question_id = ?`
+    ),
+    // rowid order is the order of asking (the table is a rowid table).
+    openQuestions: db.prepare<[string], QuestionRow>(
+      `SELECT q.question_id, q.query_id, q.candidate_ids, q.candidate_extras, q.model_version, q.strategy
+       FROM questions q
+       WHERE q.dataset_id = ?
+         AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.dataset_id = q.dataset_id AND a.question_id = q.question_id)
+       ORDER BY q.rowid`
     ),
     insertAnswer: db.prepare<
       [
@@ -300,6 +308,16 @@ export class SqliteLabelStore implements LabelStore {
     }));
   }
 
+  questionAsked(datasetId: string, question: StoredQuestion): void {
+    this.write(() => this.insertQuestion(datasetId, question));
+  }
+
+  openQuestions(datasetId: string): StoredQuestion[] {
+    return this.read(() => this.statements.openQuestions.all(datasetId)).map(row =>
+      this.question(row, `question '${row.question_id}' of dataset '${datasetId}'`)
+    );
+  }
+
   answerRecorded(answer: StoredAnswer): void {
     this.write(() => this.insertAnswer(answer));
   }
@@ -438,6 +456,22 @@ export class SqliteLabelStore implements LabelStore {
     }
   }
 
+  private question(row: QuestionRow, where: string): StoredQuestion {
+    const extras = this.json(row.candidate_extras, where);
+    if (!Array.isArray(extras) || !extras.every(e => e === null || e === 'hard' || e === 'random')) {
+      throw storeCorrupt(corruptMessage(this.file, `${where}: candidate extras are malformed`));
+    }
+    return {
+      questionId: row.question_id,
+      queryId: this.itemId(row.query_id, where),
+      candidateIds: this.itemIds(row.candidate_ids, where),
+      candidateExtras: extras,
+      modelVersion: row.model_version,
+      // A strategy this version does not know (written by a newer one) is just not shown.
+      strategy: row.strategy !== null && STRATEGIES.has(row.strategy) ? (row.strategy as QueryStrategy) : null
+    };
+  }
+
   private dataset(row: DatasetRow): DatasetRecord {
     const config = this.json(row.config, `config of dataset '${row.id}'`);
     if (typeof config !== 'object' || config === null || Array.isArray(config)) {
@@ -454,22 +488,10 @@ export class SqliteLabelStore implements LabelStore {
 
   private answer(row: AnswerRow): StoredAnswer {
     const where = `answer '${row.answer_id}' of dataset '${row.dataset_id}'`;
-    const extras = this.json(row.candidate_extras, where);
-    if (!Array.isArray(extras) || !extras.every(e => e === null || e === 'hard' || e === 'random')) {
-      throw storeCorrupt(corruptMessage(this.file, `${where}: candidate extras are malformed`));
-    }
     return {
       sessionId: row.dataset_id,
       answerId: row.answer_id,
-      question: {
-        questionId: row.question_id,
-        queryId: this.itemId(row.query_id, where),
-        candidateIds: this.itemIds(row.candidate_ids, where),
-        candidateExtras: extras,
-        modelVersion: row.model_version,
-        // A strategy this version does not know (written by a newer one) is just not shown.
-        strategy: row.strategy !== null && STRATEGIES.has(row.strategy) ? (row.strategy as QueryStrategy) : null
-      },
+      question: this.question(row, where),
       relevantIds: this.itemIds(row.relevant_ids, where),
       ignored: row.ignored === 1,
       annotator: row.annotator,
