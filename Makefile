@@ -14,12 +14,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 NPM_FLAGS := --no-audit --no-fund
 TS_SOURCES := $(shell find src -name '*.ts' -o -name '*.tsx' 2>/dev/null) $(wildcard schema/*.json style/*.css style/*.js)
 
-.PHONY: help lab test install build lint format jest pytest notebooks ui-test bench clean
+.PHONY: help lab test install build lint format jest pytest notebooks ui-test bench bench-smoke clean
 
 help:
 	@echo "make lab   - set everything up, build, and start JupyterLab on examples/quickstart.ipynb"
 	@echo "make test  - set everything up, build, then run lint, jest, pytest, notebooks and Galata UI tests"
-	@echo "make bench - training throughput, question latency and label efficiency (JSON in bench/results/)"
+	@echo "make bench - every benchmark, then docs/benchmarks.md with plots (bench-smoke: tiny sizes, in make test)"
 
 # ------------------------------------------------------------------ system packages
 # Debian's Chromium for the Galata tests; Fashion-MNIST for the image examples.
@@ -58,7 +58,10 @@ $(STAMPS)/build: $(STAMPS)/venv node_modules/.package-lock.json $(TS_SOURCES) sc
 	npm run build
 	@touch $@
 
+# torch first, pinned: its CPU build is on these machines' disk; unpinned (or pulled in by another package)
+# it would be a CUDA build of several GB (../shared/guide/engine-notes.md). Baselines and parity tests only.
 $(STAMPS)/install: $(STAMPS)/build pyproject.toml
+	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q --no-build-isolation -e ".[test,lab]"
 	$(BIN)/jupyter labextension develop --overwrite . >/dev/null
 	$(BIN)/jupyter server extension enable --sys-prefix tunelab >/dev/null
@@ -76,13 +79,13 @@ lab: install
 # ------------------------------------------------------------------ checks
 lint: install
 	npm run lint
-	$(BIN)/ruff check tunelab tests examples
-	$(BIN)/ruff format --check tunelab tests
+	$(BIN)/ruff check tunelab tests examples bench
+	$(BIN)/ruff format --check tunelab tests bench
 
 format: install
 	npm run prettier
-	$(BIN)/ruff format tunelab tests
-	$(BIN)/ruff check --fix tunelab tests
+	$(BIN)/ruff format tunelab tests bench
+	$(BIN)/ruff check --fix tunelab tests bench
 
 jest: install
 	npx jest --ci
@@ -103,13 +106,29 @@ test: install ui-tests/node_modules/.package-lock.json
 	$(MAKE) jest
 	$(MAKE) pytest
 	$(MAKE) ui-test
+	$(MAKE) bench-smoke
 	@echo "make test: all suites passed"
 
-# Benchmarks (never part of the tests' pass/fail on speed). Each writes JSON to bench/results/.
+# Benchmarks (never part of the tests' pass/fail on speed). Each writes JSON into one run directory;
+# bench/report/render_benchmarks.py turns the run into docs/benchmarks.md (+ .json and PNG plots).
+# bench-smoke runs every benchmark at tiny sizes inside `make test`, so the suite cannot rot.
+BENCH_RUN := bench/results/run
+define run_benchmarks
+	rm -rf $(1) && mkdir -p $(1)
+	node bench/run.cjs bench/engine/engine-bench.ts $(2) --out $(1)/engine-throughput.json
+	$(BIN)/python bench/baselines/torch_throughput.py $(2) --out $(1)/torch-throughput.json
+	node bench/run.cjs bench/store/storeThroughput.ts $(2) --out $(1)/store-throughput.json
+	node bench/run.cjs bench/sidecar/latency.ts $(2) --out $(1)/latency.json
+endef
+
 bench: install
-	node bench/run.cjs bench/engine/engine-bench.ts
-	node bench/run.cjs bench/sidecar/latency.ts
-	node bench/run.cjs bench/sidecar/labelEfficiency.ts --seeds 3
+	$(call run_benchmarks,$(BENCH_RUN),)
+	$(BIN)/python bench/report/render_benchmarks.py $(BENCH_RUN) docs
+
+bench-smoke: install
+	$(call run_benchmarks,$(STAMPS)/bench-smoke,--smoke)
+	$(BIN)/python bench/report/render_benchmarks.py $(STAMPS)/bench-smoke $(STAMPS)/bench-smoke/report
+	@test -s $(STAMPS)/bench-smoke/report/benchmarks.md
 
 clean:
 	rm -rf $(STAMPS) lib tunelab/labextension tunelab/sidecar_dist tsconfig.tsbuildinfo

@@ -1,14 +1,15 @@
 /**
  * InfoNCE training throughput on wasm, patched vs unpatched matmul kernels, in one run.
- * MLP 384 → 512 → 256, batch 256, Adam. Usage: node bench/run.cjs bench/engine/engine-bench.ts [--seconds 5]
+ * MLP 384 → 512 → 256, batch 256, Adam.
+ * Usage: node bench/run.cjs bench/engine/engine-bench.ts [--seconds 5] [--smoke] [--out file.json]
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, patchWasmMatMul, unpatchWasmMatMul } from '../../src/sidecar/engine/backend';
 import { createMlpEncoder } from '../../src/sidecar/engine/models';
 import { multipleNegativesRankingLoss } from '../../src/sidecar/engine/losses';
+import { SMOKE, numberOption, writeResult } from '../common/benchRun';
 
-const secondsArg = process.argv.indexOf('--seconds');
-const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 5;
+const SECONDS = numberOption('seconds', SMOKE ? 0.5 : 5);
 const BATCH = 256;
 
 async function stepsPerSecond(label: string): Promise<number> {
@@ -57,4 +58,15 @@ async function stepsPerSecond(label: string): Promise<number> {
   patchWasmMatMul();
   const patched = await stepsPerSecond('patched  ');
   console.log(`ratio patched/unpatched: ${(patched / unpatched).toFixed(2)}x`);
-})();
+  writeResult('engine-throughput', {
+    what: `InfoNCE training steps/s, MLP 384→512→256, batch ${BATCH}, Adam, ${SECONDS} s per variant`,
+    backend: info.name,
+    simd: info.simd,
+    baseline: 'the same steps with the stock wasm BatchMatMul/_FusedMatMul kernels (unpatched), same run',
+    stepsPerSecond: { unpatched: +unpatched.toFixed(2), patched: +patched.toFixed(2) },
+    patchedOverUnpatched: +(patched / unpatched).toFixed(2)
+  });
+})().catch(err => {
+  console.error(err);
+  process.exit(1);
+});

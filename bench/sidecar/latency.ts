@@ -1,15 +1,16 @@
 /**
- * Sidecar latency through the real socket path and the built bundle (run `npm run build:sidecar` first):
- *  - submit → next question (question/answer then question/next) p50/p95/p99 with a 100k × 128-d vector pool;
- *  - answer → next model version live (model/wait) with a 10k × 128-d pool.
- * Baseline, measured in the same run: one plain-JS exact top-K scan (exactTopK) of one query over the same
- * 100k pool, so figures can be read as ratios on any machine.
- * Usage: node bench/run.cjs bench/sidecar/latency.ts [--questions 60] [--think 300]
- *          [--bundle path/to/sidecar_dist] [--label after] (writes bench/results/latency-<label>.json)
- *          [--cpu-prof dir] (the sidecar writes a V8 CPU profile there on exit)
+ * Sidecar latency and memory through the real socket path and the built bundle (run `npm run build:sidecar`
+ * first), for pools of 1k, 10k and 100k 128-d vectors (model mlp, trained after every answer):
+ *  - submit → next question (question/answer then question/next) p50/p95/p99, with think time between answers;
+ *  - answer → next model version live (model/wait);
+ *  - the sidecar's resident memory once each pool is loaded.
+ * Baseline, measured in the same run during the think time: one plain-JS exact top-K scan (exactTopK) of one
+ * query over the same pool, so figures can be read as ratios on any machine.
+ * Usage: node bench/run.cjs bench/sidecar/latency.ts [--sizes 1000,10000,100000] [--questions 60] [--rounds 15]
+ *          [--think 300] [--bundle path/to/sidecar_dist] [--cpu-prof dir] [--smoke] [--out file.json]
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeClusteredData } from '../../src/sidecar/engine/training/synthetic';
 import { EmbeddingMatrix } from '../../src/sidecar/index/embeddingMatrix';
@@ -17,19 +18,15 @@ import { exactTopK } from '../../src/sidecar/index/exactKnn';
 import { vectorsChunk } from '../../src/sidecar/testing/arrowChunks';
 import { FrameClient } from '../../src/sidecar/testing/frameClient';
 import { isolatedBundleCopy, startSidecar } from '../../src/sidecar/testing/sidecarProcess';
+import { SMOKE, numberOption, option, residentMiB, writeResult } from '../common/benchRun';
 
-const arg = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-};
-const strArg = (name: string, fallback: string) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? process.argv[at + 1] : fallback;
-};
-const QUESTIONS = arg('questions', 60);
-const BUNDLE_DIR = strArg('bundle', '');
-const LABEL = strArg('label', 'latest');
-const THINK_MS = arg('think', 300);
+const SIZES = option('sizes', SMOKE ? '1000' : '1000,10000,100000')
+  .split(',')
+  .map(Number);
+const QUESTIONS = numberOption('questions', SMOKE ? 5 : 60);
+const ROUNDS = numberOption('rounds', SMOKE ? 2 : 15);
+const BUNDLE_DIR = option('bundle', '');
+const THINK_MS = numberOption('think', SMOKE ? 50 : 300);
 const DIM = 128;
 const SECRET = 'ef'.repeat(32);
 
@@ -50,22 +47,11 @@ function poolRows(n: number): { rows: Float32Array; labels: Int32Array } {
   return { rows, labels: data.labels };
 }
 
-/** Baseline: median time of one exact top-K scan (plain JS, one query) over the n-row pool. */
-function baselineScanMs(n: number): number {
-  const { rows } = poolRows(n);
-  const matrix = EmbeddingMatrix.wrap(DIM, rows, n);
-  const times: number[] = [];
-  for (let i = 0; i < 25; i++) {
-    const t0 = performance.now();
-    exactTopK(matrix, matrix.row((i * 7919) % n), 10, (i * 7919) % n);
-    times.push(performance.now() - t0);
-  }
-  return pct(times.slice(5), 50);
-}
-
 function bundleCopy(dir: string): string {
   const out = mkdtempSync(join(tmpdir(), 'tunelab-bundle-'));
-  for (const name of readdirSync(dir).filter(file => /^(sidecar\.js|trainer-worker\.js|.*\.wasm|.*\.node)$/.test(file))) {
+  for (const name of readdirSync(dir).filter(file =>
+    /^(sidecar\.js|trainer-worker\.js|.*\.wasm|.*\.node)$/.test(file)
+  )) {
     copyFileSync(join(dir, name), join(out, name));
   }
   return join(out, 'sidecar.js');
@@ -107,11 +93,101 @@ type Q = {
   candidates: { id: number; index: number }[];
 };
 
+type Client = FrameClient;
+
+/** Answers `QUESTIONS` questions as a same-class annotator would, timing submit → next question. */
+async function submitToNext(client: Client, pool: Awaited<ReturnType<typeof session>>, n: number) {
+  const matrix = EmbeddingMatrix.wrap(DIM, poolRows(n).rows, n);
+  let question = ((await client.request('question/next', { sessionId: pool.sessionId })).result as { question: Q })
+    .question;
+  const times: number[] = [];
+  const baseline: number[] = [];
+  for (let i = 0; i < QUESTIONS; i++) {
+    // Think time; one baseline scan inside it, so the baseline sees the same machine load as the answers.
+    const thinkStart = performance.now();
+    const row = (i * 7919) % n;
+    exactTopK(matrix, matrix.row(row), 10, row);
+    baseline.push(performance.now() - thinkStart);
+    await sleep(Math.max(0, THINK_MS - (performance.now() - thinkStart)));
+    const cls = pool.labels[question.query.index % pool.labels.length];
+    const relevant = question.candidates.filter(c => pool.labels[c.index % pool.labels.length] === cls).map(c => c.id);
+    const t0 = performance.now();
+    await client.request('question/answer', {
+      sessionId: pool.sessionId,
+      questionId: question.id,
+      answerId: `b${i}`,
+      relevant,
+      ignore: false
+    });
+    const next = await client.request('question/next', { sessionId: pool.sessionId });
+    times.push(performance.now() - t0);
+    question = (next.result as { question: Q }).question;
+  }
+  const scan = pct(baseline, 50);
+  return {
+    questions: QUESTIONS,
+    thinkMs: THINK_MS,
+    p50: pct(times, 50),
+    p95: pct(times, 95),
+    p99: pct(times, 99),
+    baselineScanP50: scan,
+    p50OverBaselineScan: +(pct(times, 50) / scan).toFixed(2),
+    p95OverBaselineScan: +(pct(times, 95) / scan).toFixed(2),
+    p99OverBaselineScan: +(pct(times, 99) / scan).toFixed(2)
+  };
+}
+
+/** Times answer → the model version trained on it is live (model/wait), `ROUNDS` times. */
+async function answerToModelLive(client: Client, pool: Awaited<ReturnType<typeof session>>) {
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const q = ((await client.request('question/next', { sessionId: pool.sessionId })).result as { question: Q })
+      .question;
+    const progress = (await client.request('session/get', { sessionId: pool.sessionId })).result as {
+      progress: { modelVersion: number };
+    };
+    const cls = pool.labels[q.query.index % pool.labels.length];
+    const t0 = performance.now();
+    await client.request('question/answer', {
+      sessionId: pool.sessionId,
+      questionId: q.id,
+      answerId: `s${i}`,
+      relevant: q.candidates.filter(c => pool.labels[c.index % pool.labels.length] === cls).map(c => c.id),
+      ignore: false
+    });
+    const waited = await client.request(
+      'model/wait',
+      { sessionId: pool.sessionId, version: progress.progress.modelVersion + 1, timeoutMs: 120_000 },
+      undefined,
+      125_000
+    );
+    times.push(performance.now() - t0);
+    if (!(waited.result as { reached: boolean }).reached) {
+      throw new Error('model/wait timed out');
+    }
+  }
+  return { rounds: times.length, p50: pct(times, 50), p95: pct(times, 95), max: pct(times, 100) };
+}
+
+/** Waits until the sidecar has embedded all `n` items (questions then rank the whole pool). */
+async function loaded(client: Client, sessionId: string, n: number): Promise<void> {
+  const deadline = performance.now() + 600_000;
+  for (;;) {
+    const info = (await client.request('session/get', { sessionId })).result as { progress: { loadedItems: number } };
+    if (info.progress.loadedItems >= n) {
+      return;
+    }
+    if (performance.now() > deadline) {
+      throw new Error(`pool of ${n} not embedded within 10 minutes`);
+    }
+    await sleep(100);
+  }
+}
+
 async function main(): Promise<void> {
   const socketDir = mkdtempSync(join(tmpdir(), 'tunelab-bench-'));
-  const baseline100k = baselineScanMs(100_000);
   const bundle = BUNDLE_DIR ? bundleCopy(BUNDLE_DIR) : isolatedBundleCopy();
-  const profDir = strArg('cpu-prof', '');
+  const profDir = option('cpu-prof', '');
   const sidecar = await startSidecar(
     JSON.stringify({ secret: SECRET, transport: 'unix', socketDir }),
     bundle,
@@ -120,119 +196,42 @@ async function main(): Promise<void> {
   );
   const client = await FrameClient.connect(sidecar.ready.path as string);
   await client.request('tunelab/hello', { secret: SECRET, user: 'bench', clientKind: 'test' });
+  const pid = sidecar.child.pid as number;
   try {
-    // 1. submit → next question, 100k pool
-    const big = await session(client, 'latency-100k', 100_000);
-    let question = ((await client.request('question/next', { sessionId: big.sessionId })).result as { question: Q })
-      .question;
-    const submitToNext: number[] = [];
-    const strategies: Record<string, number> = {};
-    const versionLag: number[] = [];
-    const baselineMatrix = EmbeddingMatrix.wrap(DIM, poolRows(100_000).rows, 100_000);
-    const baselineSamples: number[] = [];
-    for (let i = 0; i < QUESTIONS; i++) {
-      // Think time; one baseline scan inside it, so the baseline sees the same machine load as the answers.
-      const thinkStart = performance.now();
-      const row = (i * 7919) % 100_000;
-      exactTopK(baselineMatrix, baselineMatrix.row(row), 10, row);
-      baselineSamples.push(performance.now() - thinkStart);
-      await sleep(Math.max(0, THINK_MS - (performance.now() - thinkStart)));
-      const cls = big.labels[question.query.index % big.labels.length];
-      const relevant = question.candidates.filter(c => big.labels[c.index % big.labels.length] === cls).map(c => c.id);
-      const t0 = performance.now();
-      await client.request('question/answer', {
-        sessionId: big.sessionId,
-        questionId: question.id,
-        answerId: `b${i}`,
-        relevant,
-        ignore: false
-      });
-      const next = await client.request('question/next', { sessionId: big.sessionId });
-      submitToNext.push(performance.now() - t0);
-      question = (next.result as { question: Q }).question;
-      strategies[question.strategy] = (strategies[question.strategy] ?? 0) + 1;
-      const live = (await client.request('session/get', { sessionId: big.sessionId })).result as {
-        progress: { modelVersion: number };
+    const idleMiB = residentMiB(pid);
+    const pools = [];
+    for (const n of SIZES) {
+      const pool = await session(client, `latency-${n}`, n);
+      await loaded(client, pool.sessionId, n);
+      const loadedMiB = residentMiB(pid);
+      const submit = await submitToNext(client, pool, n);
+      const live = await answerToModelLive(client, pool);
+      const history = (await client.request('model/history', { sessionId: pool.sessionId })).result as {
+        versions: { trainMs: number }[];
       };
-      versionLag.push(live.progress.modelVersion - question.modelVersion);
-    }
-    const history100k = (await client.request('model/history', { sessionId: big.sessionId })).result as {
-      versions: { trainMs: number }[];
-    };
-    await client.request('session/close', { sessionId: big.sessionId });
-
-    // 2. answer → next model version live, 10k pool
-    const small = await session(client, 'latency-10k', 10_000);
-    const toLive: number[] = [];
-    for (let i = 0; i < 15; i++) {
-      const q = ((await client.request('question/next', { sessionId: small.sessionId })).result as { question: Q })
-        .question;
-      const progress = (await client.request('session/get', { sessionId: small.sessionId })).result as {
-        progress: { modelVersion: number };
-      };
-      const cls = small.labels[q.query.index % small.labels.length];
-      const t0 = performance.now();
-      await client.request('question/answer', {
-        sessionId: small.sessionId,
-        questionId: q.id,
-        answerId: `s${i}`,
-        relevant: q.candidates.filter(c => small.labels[c.index % small.labels.length] === cls).map(c => c.id),
-        ignore: false
+      pools.push({
+        items: n,
+        loadMs: Math.round(pool.loadMs),
+        residentMiB: loadedMiB,
+        submitToNextQuestion: submit,
+        answerToModelLive: live,
+        trainRoundMsP50: pct(
+          history.versions.slice(1).map(v => v.trainMs),
+          50
+        )
       });
-      const waited = await client.request(
-        'model/wait',
-        { sessionId: small.sessionId, version: progress.progress.modelVersion + 1, timeoutMs: 30_000 },
-        undefined,
-        35_000
-      );
-      toLive.push(performance.now() - t0);
-      if (!(waited.result as { reached: boolean }).reached) {
-        throw new Error('model/wait timed out');
-      }
+      await client.request('session/close', { sessionId: pool.sessionId });
+      console.log(JSON.stringify(pools.at(-1)));
     }
-    const result = {
-      label: LABEL,
+    writeResult('latency', {
+      what: 'sidecar latency and memory through the real socket path (unix socket, built bundle)',
       bundle: BUNDLE_DIR || 'tunelab/sidecar_dist',
-      cpu: `${cpus().length} cores`,
       backend: 'wasm',
-      baseline: {
-        what: 'plain-JS exact top-10 scan of one query over the same 100k x 128 pool (exactTopK), bench process',
-        beforeStartMs: baseline100k,
-        duringThinkTimeP50Ms: pct(baselineSamples, 50)
-      },
-      vectors: `${DIM}-d float32, model mlp (residual, 128-d output)`,
-      submitToNextQuestion100k: {
-        questions: QUESTIONS,
-        thinkMs: THINK_MS,
-        p50: pct(submitToNext, 50),
-        p95: pct(submitToNext, 95),
-        p99: pct(submitToNext, 99),
-        max: pct(submitToNext, 100),
-        p50OverBaselineScan: +(pct(submitToNext, 50) / pct(baselineSamples, 50)).toFixed(2),
-        p95OverBaselineScan: +(pct(submitToNext, 95) / pct(baselineSamples, 50)).toFixed(2),
-        p99OverBaselineScan: +(pct(submitToNext, 99) / pct(baselineSamples, 50)).toFixed(2),
-        strategies,
-        versionLagOfServedQuestion: { p50: pct(versionLag, 50), max: pct(versionLag, 100) },
-        loadMs: Math.round(big.loadMs),
-        roundMs100k: {
-          p50: pct(
-            history100k.versions.slice(1).map(v => v.trainMs),
-            50
-          )
-        }
-      },
-      answerToModelLive10k: {
-        rounds: toLive.length,
-        p50: pct(toLive, 50),
-        p95: pct(toLive, 95),
-        max: pct(toLive, 100)
-      }
-    };
-    const text = JSON.stringify(result, null, 2);
-    console.log(text);
-    const dir = join(__dirname, '..', 'results');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `latency-${LABEL}.json`), `${text}\n`);
+      vectors: `${DIM}-d float32, model mlp (residual, 128-d output), trained after every answer`,
+      baseline: 'plain-JS exact top-10 scan of one query over the same pool (exactTopK), bench process, think time',
+      idleResidentMiB: idleMiB,
+      pools
+    });
   } finally {
     client.close();
     sidecar.child.kill('SIGTERM');

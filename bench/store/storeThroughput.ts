@@ -5,21 +5,18 @@
  *  - answers/s in batches (`answersRecorded`, one transaction per batch), as label import does.
  * The figures depend on the disk's fsync latency: run it on the filesystem that holds the data dir (--dir).
  * Usage: node bench/run.cjs bench/store/storeThroughput.ts [--answers 2000] [--batch 100] [--dir path]
- *        (writes bench/results/store-throughput.json)
+ *        [--smoke] [--out file.json] (default bench/results/store-throughput.json)
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredAnswer } from '../../src/sidecar/store/labelStore';
 import { SqliteLabelStore } from '../../src/sidecar/store/sqliteLabelStore';
+import { SMOKE, numberOption, option, writeResult } from '../common/benchRun';
 
-const arg = (name: string, fallback: string) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? process.argv[at + 1] : fallback;
-};
-const ANSWERS = Number(arg('answers', '2000'));
-const BATCH = Number(arg('batch', '100'));
-const BASE_DIR = arg('dir', tmpdir());
+const ANSWERS = numberOption('answers', SMOKE ? 200 : 2000);
+const BATCH = numberOption('batch', 100);
+const BASE_DIR = option('dir', tmpdir());
 
 /** An answer shaped like a real one: a 10-candidate question with mixed id types. */
 function answer(datasetId: string, n: number): StoredAnswer {
@@ -47,6 +44,22 @@ function answer(datasetId: string, n: number): StoredAnswer {
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return +sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))].toFixed(3);
+}
+
+/** Baseline: appends of an answer-sized record, each followed by fdatasync, on the same disk. */
+function fsyncAppendsPerSecond(dir: string, count: number): number {
+  const fd = openSync(join(dir, 'fsync-baseline'), 'a');
+  const record = Buffer.alloc(512, 1);
+  try {
+    const t0 = performance.now();
+    for (let n = 0; n < count; n++) {
+      writeSync(fd, record);
+      fdatasyncSync(fd);
+    }
+    return Math.round(count / ((performance.now() - t0) / 1000));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function main(): void {
@@ -79,28 +92,29 @@ function main(): void {
       );
     }
     const batchedSeconds = (performance.now() - t1) / 1000;
+    const baseline = fsyncAppendsPerSecond(dir, ANSWERS);
+    const single = Math.round(ANSWERS / singleSeconds);
+    const batched = Math.round(ANSWERS / batchedSeconds);
 
     const result = {
       what: 'SqliteLabelStore answers committed per second, WAL journal, synchronous=FULL, one file',
       dir: BASE_DIR,
-      cpu: `${cpus().length} cores`,
-      node: process.version,
       sqlite: store.connection.prepare('SELECT sqlite_version()').pluck().get(),
       answers: ANSWERS,
+      baseline: { what: '512-byte appends to a file, each followed by fdatasync, same disk', perSecond: baseline },
       onePerTransaction: {
-        answersPerSecond: Math.round(ANSWERS / singleSeconds),
+        answersPerSecond: single,
+        overBaseline: +(single / baseline).toFixed(2),
         latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) }
       },
       batched: {
         batchSize: BATCH,
-        answersPerSecond: Math.round(ANSWERS / batchedSeconds)
+        answersPerSecond: batched,
+        overBaseline: +(batched / baseline).toFixed(2)
       }
     };
-    const text = JSON.stringify(result, null, 2);
-    console.log(text);
-    const out = join(__dirname, '..', 'results');
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'store-throughput.json'), `${text}\n`);
+    console.log(JSON.stringify(result, null, 2));
+    writeResult('store-throughput', result);
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });

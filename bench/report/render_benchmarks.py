@@ -1,0 +1,329 @@
+"""Turns the benchmarks' JSON results into docs/benchmarks.md, docs/benchmarks.json and PNG plots.
+
+Usage: python bench/report/render_benchmarks.py <results dir> <output dir>
+
+Every figure in the page comes from the JSON files in <results dir> (written by the benchmarks through
+bench/common/benchRun.ts); nothing is typed by hand. A result missing from the directory is reported as not
+run, so a partial run still renders. `make bench` renders into docs/, `make bench-smoke` into a temp dir.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on CI machines
+import matplotlib.pyplot as plt
+
+Json = dict[str, Any]
+
+
+def load_results(results: Path) -> dict[str, Json]:
+    """Every `*.json` in the directory written by a benchmark (it carries a `benchmark` name)."""
+    found: dict[str, Json] = {}
+    for path in sorted(results.glob("*.json")):
+        data = json.loads(path.read_text())
+        if isinstance(data, dict) and "benchmark" in data:
+            found[path.stem] = data
+    return found
+
+
+def mean_sd(values: list[float]) -> tuple[float, float]:
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ label efficiency
+
+
+def efficiency_curves(result: Json) -> dict[str, dict[int, dict[str, tuple[float, float]]]]:
+    """order → answers → metric → (mean, sd) over seeds."""
+    by_order: dict[str, dict[int, dict[str, list[float]]]] = {}
+    for run in result.get("runs", []):
+        for point in run["points"]:
+            slot = by_order.setdefault(run["order"], {}).setdefault(int(point["answers"]), {})
+            for metric in ("knn", "map"):
+                slot.setdefault(metric, []).append(float(point[metric]))
+    return {
+        order: {n: {m: mean_sd(v) for m, v in metrics.items()} for n, metrics in sorted(points.items())}
+        for order, points in by_order.items()
+    }
+
+
+def label_efficiency_section(results: dict[str, Json], out: Path) -> str:
+    parts = ["## 1. Label efficiency", ""]
+    runs = {name: r for name, r in results.items() if r["benchmark"].startswith("label-efficiency")}
+    if not runs:
+        return "\n".join([*parts, "Not run in this report.", ""])
+    parts.append(
+        "A simulated annotator marks a candidate relevant when it has the query's class. After each "
+        "budget of answers the session model embeds a held-out split; kNN accuracy (k = 10) and mAP@10 "
+        "against the pool. Mean ± standard deviation over seeds."
+    )
+    for name, result in runs.items():
+        curves = efficiency_curves(result)
+        seeds = result.get("seeds", "?")
+        parts += [
+            "",
+            f"### {result.get('data', name)}",
+            "",
+            f"Model `{result.get('model', '?')}`, {seeds} seeds.",
+        ]
+        budgets = sorted({n for points in curves.values() for n in points})
+        header = ["answers", *[f"{order} kNN" for order in curves], *[f"{order} mAP@10" for order in curves]]
+        rows = []
+        for n in budgets:
+            row = [str(n)]
+            for metric in ("knn", "map"):
+                for points in curves.values():
+                    m = points.get(n, {}).get(metric)
+                    row.append("—" if m is None else f"{m[0]:.3f} ± {m[1]:.3f}")
+            rows.append(row)
+        parts += ["", table(header, rows), ""]
+        png = out / f"benchmarks-{name}.png"
+        fig, ax = plt.subplots(figsize=(6, 3.6))
+        for order, points in curves.items():
+            xs = list(points)
+            ys = [points[n]["knn"][0] for n in xs]
+            sd = [points[n]["knn"][1] for n in xs]
+            ax.plot(xs, ys, marker="o", label=order)
+            low = [y - s for y, s in zip(ys, sd, strict=True)]
+            high = [y + s for y, s in zip(ys, sd, strict=True)]
+            ax.fill_between(xs, low, high, alpha=0.15)
+        ax.set_xlabel("answered questions")
+        ax.set_ylabel("held-out kNN accuracy")
+        ax.set_title(str(result.get("data", name))[:70], fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(png, dpi=110)
+        plt.close(fig)
+        parts += [f"![{name}]({png.name})", ""]
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------------------ latency and memory
+
+
+def latency_section(results: Json | None, out: Path) -> tuple[str, str]:
+    latency = ["## 2. Interactive latency", ""]
+    memory = ["## 4. Memory", ""]
+    if results is None:
+        return "\n".join([*latency, "Not run in this report.", ""]), "\n".join([*memory, "Not run.", ""])
+    pools = results["pools"]
+    latency += [
+        f"Through the real socket path ({results['vectors']}). Baseline: {results['baseline']}; "
+        "the ratio column divides by its median, measured during the same run's think time.",
+        "",
+        table(
+            [
+                "pool items",
+                "submit → next p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "p50 / baseline scan",
+                "answer → model live p50 ms",
+            ],
+            [
+                [
+                    f"{p['items']:,}",
+                    fmt(p["submitToNextQuestion"]["p50"]),
+                    fmt(p["submitToNextQuestion"]["p95"]),
+                    fmt(p["submitToNextQuestion"]["p99"]),
+                    fmt(p["submitToNextQuestion"]["p50OverBaselineScan"], 2),
+                    fmt(p["answerToModelLive"]["p50"], 0),
+                ]
+                for p in pools
+            ],
+        ),
+        "",
+    ]
+    png = out / "benchmarks-latency.png"
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    sizes = [p["items"] for p in pools]
+    for key in ("p50", "p95", "p99"):
+        ax.plot(
+            sizes, [p["submitToNextQuestion"][key] for p in pools], marker="o", label=f"submit → next {key}"
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel("pool items")
+    ax.set_ylabel("ms")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+    latency += [f"![latency]({png.name})", ""]
+    memory += [
+        "Resident memory of the sidecar process (its trainer worker included) once each pool is embedded.",
+        "",
+        table(
+            ["pool items", "resident MiB", "over idle sidecar"],
+            [
+                [
+                    f"{p['items']:,}",
+                    fmt(p.get("residentMiB")),
+                    fmt(p["residentMiB"] / results["idleResidentMiB"], 2)
+                    if p.get("residentMiB") and results.get("idleResidentMiB")
+                    else "—",
+                ]
+                for p in pools
+            ],
+        ),
+        "",
+        f"Idle sidecar: {fmt(results.get('idleResidentMiB'))} MiB.",
+        "",
+    ]
+    return "\n".join(latency), "\n".join(memory)
+
+
+# ------------------------------------------------------------------ throughput
+
+
+def throughput_section(engine: Json | None, store: Json | None, torch: Json | None) -> str:
+    parts = ["## 3. Throughput", ""]
+    if engine is not None:
+        steps = engine["stepsPerSecond"]
+        parts += [
+            f"Training: {engine['what']} on `{engine['backend']}`. Baseline: {engine['baseline']}.",
+            "",
+            table(
+                ["variant", "steps/s", "ratio"],
+                [
+                    ["wasm, stock kernels", fmt(steps["unpatched"], 2), "1.00"],
+                    [
+                        "wasm, Tunelab's transposing kernels",
+                        fmt(steps["patched"], 2),
+                        fmt(engine["patchedOverUnpatched"], 2),
+                    ],
+                ]
+                + (
+                    [
+                        [
+                            "PyTorch (CPU), same model, loss, batch",
+                            fmt(torch["stepsPerSecond"], 2),
+                            fmt(steps["patched"] / torch["stepsPerSecond"], 2) + " (Tunelab / PyTorch)",
+                        ]
+                    ]
+                    if torch
+                    else []
+                ),
+            ),
+            "",
+        ]
+        if torch is None:
+            parts += ["PyTorch was not measured in this run, so there is no ratio against it yet.", ""]
+    else:
+        parts += ["Training throughput: not run in this report.", ""]
+    if store is not None:
+        one, batched = store["onePerTransaction"], store["batched"]
+        parts += [
+            f"Label store: {store['what']}. Baseline: {store['baseline']['what']} "
+            f"({fmt(store['baseline']['perSecond'], 0)}/s).",
+            "",
+            table(
+                ["writes", "answers/s", "over baseline"],
+                [
+                    [
+                        "one answer per transaction (labeling)",
+                        fmt(one["answersPerSecond"], 0),
+                        fmt(one["overBaseline"], 2),
+                    ],
+                    [
+                        f"batches of {batched['batchSize']} (import)",
+                        fmt(batched["answersPerSecond"], 0),
+                        fmt(batched["overBaseline"], 2),
+                    ],
+                ],
+            ),
+            "",
+        ]
+    return "\n".join(parts)
+
+
+def machine_lines(results: dict[str, Json]) -> str:
+    # The Node benchmarks' machine record is the complete one (bench/common/benchRun.ts).
+    machine = next((r["machine"] for r in results.values() if "node" in r.get("machine", {})), {})
+    backends = sorted({str(r.get("backend")) for r in results.values() if r.get("backend")})
+    return "\n".join(
+        [
+            "## Machine",
+            "",
+            table(
+                ["cpu", "cores", "memory GiB", "node", "platform", "TF.js backends"],
+                [
+                    [
+                        str(machine.get("cpu", "?")),
+                        str(machine.get("cores", "?")),
+                        str(machine.get("memoryGiB", "?")),
+                        str(machine.get("node", "?")),
+                        str(machine.get("platform", "?")),
+                        ", ".join(backends) or "?",
+                    ]
+                ],
+            ),
+            "",
+        ]
+    )
+
+
+def render(results_dir: Path, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    results = load_results(results_dir)
+    by_bench = {r["benchmark"]: r for r in results.values()}
+    smoke = any(r.get("smoke") for r in results.values())
+    latency, memory = latency_section(by_bench.get("latency"), out)
+    page = "\n".join(
+        [
+            "# Benchmarks",
+            "",
+            "Generated by `make bench` (bench/report/render_benchmarks.py) from the JSON in "
+            "[benchmarks.json](benchmarks.json); do not edit by hand. Figures are from one run on the "
+            "machine below; read them as ratios against the baseline measured in the same run.",
+            "",
+            *(["**Smoke run: tiny sizes, figures are not meaningful.**", ""] if smoke else []),
+            machine_lines(results),
+            label_efficiency_section(results, out),
+            latency,
+            throughput_section(
+                by_bench.get("engine-throughput"),
+                by_bench.get("store-throughput"),
+                by_bench.get("torch-throughput"),
+            ),
+            memory,
+        ]
+    )
+    (out / "benchmarks.json").write_text(json.dumps({"smoke": smoke, "results": results}, indent=2) + "\n")
+    page_file = out / "benchmarks.md"
+    page_file.write_text(page.rstrip() + "\n")
+    return page_file
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    results_dir, out = Path(argv[1]), Path(argv[2])
+    if not results_dir.is_dir():
+        print(f"no results directory {results_dir}", file=sys.stderr)
+        return 2
+    print(f"wrote {render(results_dir, out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
