@@ -2,7 +2,8 @@
 
 MLP 384 → 512 (ReLU) → 256 → L2 normalisation, InfoNCE with in-batch negatives (scale 20, as
 multipleNegativesRankingLoss), batch 256, Adam 1e-3, fixed random inputs; steps per second over
-`--seconds` after three warm-up steps. PyTorch uses every core (its default), as users run it.
+`--seconds` after three warm-up steps. Measured twice: with PyTorch's default threads (every core, as
+users run it) and with one thread (what the wasm backend has).
 
 Usage: python bench/baselines/torch_throughput.py [--seconds 5] [--smoke] [--out file.json]
 """
@@ -58,7 +59,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     seconds = args.seconds if args.seconds is not None else (0.5 if args.smoke else 5.0)
+    default_threads = torch.get_num_threads()
     rate = steps_per_second(seconds)
+    torch.set_num_threads(1)
+    one_thread = steps_per_second(seconds)
+    torch.set_num_threads(default_threads)
     result = {
         "benchmark": "torch-throughput",
         "smoke": args.smoke,
@@ -66,12 +71,13 @@ def main() -> None:
         "time": datetime.now(timezone.utc).isoformat(),
         "what": f"PyTorch {torch.__version__} CPU, InfoNCE steps/s, MLP 384→512→256, batch {BATCH}, Adam",
         "seconds": seconds,
-        "threads": torch.get_num_threads(),
+        "threads": default_threads,
         "stepsPerSecond": round(rate, 2),
+        "stepsPerSecondOneThread": round(one_thread, 2),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"torch-throughput: {rate:.2f} steps/s; wrote {args.out}")
+    print(f"torch-throughput: {rate:.2f} steps/s ({one_thread:.2f} on one thread); wrote {args.out}")
 
 
 if __name__ == "__main__":

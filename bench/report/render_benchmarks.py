@@ -214,10 +214,16 @@ def throughput_section(engine: Json | None, store: Json | None, torch: Json | No
                 + (
                     [
                         [
-                            "PyTorch (CPU), same model, loss, batch",
+                            f"PyTorch CPU, {torch['threads']} threads (default)",
                             fmt(torch["stepsPerSecond"], 2),
                             fmt(steps["patched"] / torch["stepsPerSecond"], 2) + " (Tunelab / PyTorch)",
-                        ]
+                        ],
+                        [
+                            "PyTorch CPU, 1 thread (as wasm)",
+                            fmt(torch["stepsPerSecondOneThread"], 2),
+                            fmt(steps["patched"] / torch["stepsPerSecondOneThread"], 2)
+                            + " (Tunelab / PyTorch)",
+                        ],
                     ]
                     if torch
                     else []
