@@ -58,7 +58,11 @@ $(STAMPS)/build: $(STAMPS)/venv node_modules/.package-lock.json $(TS_SOURCES) sc
 	npm run build
 	@touch $@
 
+# torch goes in first and pinned: its CPU build lies on these machines' disk and installs in seconds,
+# whereas sentence-transformers (test extra: BERT parity references) asking for any torch pulls GBs of CUDA.
+TORCH := torch==2.13.0
 $(STAMPS)/install: $(STAMPS)/build pyproject.toml
+	$(BIN)/pip install -q $(TORCH)
 	$(BIN)/pip install -q --no-build-isolation -e ".[test,lab]"
 	$(BIN)/jupyter labextension develop --overwrite . >/dev/null
 	$(BIN)/jupyter server extension enable --sys-prefix tunelab >/dev/null
