@@ -57,24 +57,32 @@ export class SentenceEncoder {
   }
 
   /**
-   * Embeds texts, row-major [texts.length × dim]. Texts are batched by token length (as
-   * sentence-transformers does) so a batch pads little; rows come back in input order.
+   * Embeds texts, row-major [texts.length × dim]; rows come back in input order. Texts are sorted by
+   * token count (as sentence-transformers does) and a batch also closes early when the next text is
+   * under half its longest: a few long texts then do not make 30 short ones pad to 256 tokens.
+   * Padding is masked, so batching never changes the numbers, only the time.
    */
   async encode(texts: readonly string[], opts: EncodeOptions = {}): Promise<Float32Array> {
     const batchSize = opts.batchSize ?? 32;
     assertPositiveInt(batchSize, 'batchSize');
     const dim = this.dim;
     const out = new Float32Array(texts.length * dim);
-    const lengths = texts.map((t, i) => {
+    const rows = texts.map((t, i) => {
       if (typeof t !== 'string') {
         throw new EngineError('bad_data', `text row ${i} is not a string`, { row: i });
       }
-      return t.length;
+      return this.tokenizer.encode(t);
     });
-    const order = [...texts.keys()].sort((a, b) => lengths[b] - lengths[a]);
-    for (let start = 0; start < order.length; start += batchSize) {
-      const idx = order.slice(start, start + batchSize);
-      const tokens = this.tokenizer.encodeBatch(idx.map(i => texts[i]));
+    const order = [...texts.keys()].sort((a, b) => rows[b].length - rows[a].length);
+    let done = 0;
+    while (done < order.length) {
+      const longest = rows[order[done]].length;
+      let end = done + 1;
+      while (end < order.length && end - done < batchSize && rows[order[end]].length * 2 >= longest) {
+        end++;
+      }
+      const idx = order.slice(done, end);
+      const tokens = this.tokenizer.padBatch(idx.map(i => rows[i]));
       const emb = tf.tidy(() => {
         const ids = tf.tensor2d(tokens.inputIds, [tokens.batch, tokens.seqLength], 'int32');
         const mask = tf.tensor2d(tokens.attentionMask, [tokens.batch, tokens.seqLength], 'int32');
@@ -83,7 +91,8 @@ export class SentenceEncoder {
       const values = (await emb.data()) as Float32Array;
       emb.dispose();
       idx.forEach((row, j) => out.set(values.subarray(j * dim, (j + 1) * dim), row * dim));
-      opts.onProgress?.(Math.min(start + batchSize, order.length), order.length);
+      done = end;
+      opts.onProgress?.(done, order.length);
     }
     return out;
   }

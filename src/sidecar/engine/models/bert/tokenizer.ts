@@ -168,12 +168,18 @@ export class WordPieceTokenizer {
 
   /** Encodes texts and pads them to the longest row; attention mask 1 on tokens, 0 on padding. */
   encodeBatch(texts: readonly string[]): TokenBatch {
-    const rows = texts.map((t, i) => {
-      if (typeof t !== 'string') {
-        throw new EngineError('bad_data', `text row ${i} is not a string`, { row: i });
-      }
-      return this.encode(t);
-    });
+    return this.padBatch(
+      texts.map((t, i) => {
+        if (typeof t !== 'string') {
+          throw new EngineError('bad_data', `text row ${i} is not a string`, { row: i });
+        }
+        return this.encode(t);
+      })
+    );
+  }
+
+  /** Pads already-encoded rows (from `encode`) to the longest one. */
+  padBatch(rows: readonly number[][]): TokenBatch {
     const seqLength = rows.reduce((m, r) => Math.max(m, r.length), 0);
     const inputIds = new Int32Array(rows.length * seqLength).fill(this.padId);
     const attentionMask = new Int32Array(rows.length * seqLength);
