@@ -19,7 +19,7 @@ TS_SOURCES := $(shell find src -name '*.ts' -o -name '*.tsx' 2>/dev/null) $(wild
 help:
 	@echo "make lab   - set everything up, build, and start JupyterLab on examples/quickstart.ipynb"
 	@echo "make test  - set everything up, build, then run lint, jest, pytest, notebooks and Galata UI tests"
-	@echo "make bench - training throughput, question latency and label efficiency (JSON in bench/results/)"
+	@echo "make bench - training throughput, MiniLM embedding speed, question latency and label efficiency (JSON in bench/results/)"
 
 # ------------------------------------------------------------------ system packages
 # Debian's Chromium for the Galata tests; Fashion-MNIST for the image examples.
@@ -112,6 +112,7 @@ test: install ui-tests/node_modules/.package-lock.json
 # Benchmarks (never part of the tests' pass/fail on speed). Each writes JSON to bench/results/.
 bench: install
 	node bench/run.cjs bench/engine/engine-bench.ts
+	node bench/run.cjs bench/engine/bertEmbed.ts
 	node bench/run.cjs bench/sidecar/latency.ts
 	node bench/run.cjs bench/sidecar/labelEfficiency.ts --seeds 3
 
