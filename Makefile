@@ -58,10 +58,11 @@ $(STAMPS)/build: $(STAMPS)/venv node_modules/.package-lock.json $(TS_SOURCES) sc
 	npm run build
 	@touch $@
 
-# torch first, pinned: its CPU build is on these machines' disk; unpinned (or pulled in by another package)
-# it would be a CUDA build of several GB (../shared/guide/engine-notes.md). Baselines and parity tests only.
+# torch goes in first and pinned: its CPU build lies on these machines' disk and installs in seconds,
+# whereas sentence-transformers (test extra: BERT parity references) asking for any torch pulls GBs of CUDA.
+TORCH := torch==2.13.0
 $(STAMPS)/install: $(STAMPS)/build pyproject.toml
-	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q $(TORCH)
 	$(BIN)/pip install -q --no-build-isolation -e ".[test,lab]"
 	$(BIN)/jupyter labextension develop --overwrite . >/dev/null
 	$(BIN)/jupyter server extension enable --sys-prefix tunelab >/dev/null
@@ -116,6 +117,7 @@ BENCH_RUN := bench/results/run
 define run_benchmarks
 	rm -rf $(1) && mkdir -p $(1)
 	node bench/run.cjs bench/engine/engine-bench.ts $(2) --out $(1)/engine-throughput.json
+	node bench/run.cjs bench/engine/bertEmbed.ts $(2) --out $(1)/bert-embed.json
 	$(BIN)/python bench/baselines/torch_throughput.py $(2) --out $(1)/torch-throughput.json
 	node bench/run.cjs bench/store/storeThroughput.ts $(2) --out $(1)/store-throughput.json
 	node bench/run.cjs bench/sidecar/latency.ts $(2) --out $(1)/latency.json

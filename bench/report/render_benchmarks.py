@@ -194,7 +194,32 @@ def latency_section(results: Json | None, out: Path) -> tuple[str, str]:
 # ------------------------------------------------------------------ throughput
 
 
-def throughput_section(engine: Json | None, store: Json | None, torch: Json | None) -> str:
+def embedding_lines(bert: Json | None) -> list[str]:
+    if bert is None:
+        return ["Pool embedding (all-MiniLM-L6-v2): not run in this report.", ""]
+    torch_default = max(
+        (k for k in bert if k.startswith("torch_threads_")), key=lambda k: int(k.rsplit("_", 1)[1])
+    )
+    tfjs = bert["tfjsTextsPerSecond"]
+    rows = [[f"Tunelab, TF.js `{bert['backend']}`", fmt(tfjs), "—"]]
+    for key in sorted({"torch_threads_1", torch_default}, key=lambda k: int(k.rsplit("_", 1)[1])):
+        threads = key.rsplit("_", 1)[1]
+        rows.append(
+            [
+                f"sentence-transformers, PyTorch CPU, {threads} thread(s)",
+                fmt(bert[key]),
+                fmt(tfjs / bert[key], 2),
+            ]
+        )
+    return [
+        f"Pool embedding: {bert['what']}, {bert['texts']} texts, same run.",
+        "",
+        table(["encoder", "texts/s", "Tunelab / this"], rows),
+        "",
+    ]
+
+
+def throughput_section(engine: Json | None, store: Json | None, torch: Json | None, bert: Json | None) -> str:
     parts = ["## 3. Throughput", ""]
     if engine is not None:
         steps = engine["stepsPerSecond"]
@@ -235,6 +260,7 @@ def throughput_section(engine: Json | None, store: Json | None, torch: Json | No
             parts += ["PyTorch was not measured in this run, so there is no ratio against it yet.", ""]
     else:
         parts += ["Training throughput: not run in this report.", ""]
+    parts += embedding_lines(bert)
     if store is not None:
         one, batched = store["onePerTransaction"], store["batched"]
         parts += [
@@ -309,6 +335,7 @@ def render(results_dir: Path, out: Path) -> Path:
                 by_bench.get("engine-throughput"),
                 by_bench.get("store-throughput"),
                 by_bench.get("torch-throughput"),
+                by_bench.get("bert-embed"),
             ),
             memory,
         ]
