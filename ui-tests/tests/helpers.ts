@@ -44,6 +44,37 @@ export async function questionId(panel: Locator): Promise<string | null> {
   return panel.locator('[data-question-id]').getAttribute('data-question-id');
 }
 
+/** Id of the query item of that question: a query asked again comes back under a new question id. */
+export async function queryId(panel: Locator): Promise<string | null> {
+  return panel.getByTestId('tl-query').getAttribute('data-query-id');
+}
+
+/** The candidates marked relevant on the question shown. */
+export function selected(scope: Locator): Locator {
+  return scope.locator('[data-testid="tl-candidate"][data-selected="true"]');
+}
+
+/** Waits until the panel shows a question other than `previous`, ready to be answered. */
+export async function nextQuestion(panel: Locator, previous: string | null): Promise<string> {
+  await expect.poll(() => questionId(panel), { timeout: 30 * 1000 }).not.toBe(previous);
+  await expect(panel.getByTestId('tl-save-state')).not.toHaveAttribute('data-state', 'saving');
+  return (await questionId(panel)) as string;
+}
+
+/** The session's current model version, as the panel's progress shows it. */
+export async function modelVersion(panel: Locator): Promise<number> {
+  return Number(await panel.getByTestId('tl-progress-model-version').getAttribute('data-version'));
+}
+
+/** Answers the question on screen with keys only: the digits of `picks` (1-based), then Space. */
+export async function answerByKeyboard(page: Page, panel: Locator, picks: number[]): Promise<void> {
+  for (const pick of picks) {
+    await page.keyboard.press(String(pick % 10));
+  }
+  await expect(selected(panel)).toHaveCount(picks.length);
+  await page.keyboard.press('Space');
+}
+
 /** Screenshot of `target`, kept in test-results and attached to the report. */
 export async function snapshot(target: Locator | Page, name: string, testInfo: TestInfo): Promise<void> {
   const file = testInfo.outputPath(`${name}.png`);

@@ -1,7 +1,17 @@
 import { expect, test } from '@jupyterlab/galata';
-import type { Locator, Page } from '@playwright/test';
 import * as path from 'path';
-import { counts, ICounts, questionId, runNotebook, settledCounts, snapshot } from './helpers';
+import {
+  answerByKeyboard,
+  counts,
+  ICounts,
+  modelVersion,
+  nextQuestion,
+  questionId,
+  runNotebook,
+  selected,
+  settledCounts,
+  snapshot
+} from './helpers';
 
 /**
  * End to end with a trainable model (ui-tests/notebooks/keyboard_labeling.ipynb: a text MLP
@@ -14,28 +24,6 @@ const SESSION_NAME = 'ui-keyboard';
 
 test.use({ autoGoto: true });
 test.setTimeout(240 * 1000);
-
-const selected = (scope: Locator): Locator => scope.locator('[data-testid="tl-candidate"][data-selected="true"]');
-
-/** Waits until the panel shows a question other than `previous`, ready to be answered. */
-async function nextQuestion(panel: Locator, previous: string | null): Promise<string> {
-  await expect.poll(() => questionId(panel), { timeout: 30 * 1000 }).not.toBe(previous);
-  await expect(panel.getByTestId('tl-save-state')).not.toHaveAttribute('data-state', 'saving');
-  return (await questionId(panel)) as string;
-}
-
-async function modelVersion(panel: Locator): Promise<number> {
-  return Number(await panel.getByTestId('tl-progress-model-version').getAttribute('data-version'));
-}
-
-/** Answers the question on screen with keys only: the digits of `picks` (1-based), then Space. */
-async function answerByKeyboard(page: Page, panel: Locator, picks: number[]): Promise<void> {
-  for (const pick of picks) {
-    await page.keyboard.press(String(pick % 10));
-  }
-  await expect(selected(panel)).toHaveCount(picks.length);
-  await page.keyboard.press('Space');
-}
 
 test('label five questions by keyboard, review, undo, sidebar chart and tab', async ({ page, tmpPath }, testInfo) => {
   const panel = await runNotebook(page, tmpPath, NOTEBOOK);

@@ -16,7 +16,8 @@ const STRATEGY_TITLES: Record<NonNullable<Question['strategy']>, string> = {
 
 /**
  * One question: the query, large, then its candidates — a grid of thumbnails for images, a
- * list for text. Under review it shows the answer given, read-only.
+ * list for text. Under review it shows the answer given, read-only. `data-question-id` names the
+ * question, `data-query-id` its query item (a query asked again comes as a new question).
  */
 export function QuestionView(props: {
   question: Question;
@@ -33,7 +34,11 @@ export function QuestionView(props: {
   return (
     <div className={classes.join(' ')} data-question-id={question.id} data-review={review !== null}>
       {review ? <ReviewBanner {...review} /> : null}
-      <div className={`tl-QuestionView-query${images ? ' tl-mod-image' : ''}`} data-testid="tl-query">
+      <div
+        className={`tl-QuestionView-query${images ? ' tl-mod-image' : ''}`}
+        data-testid="tl-query"
+        data-query-id={String(question.query.id)}
+      >
         <span className="tl-QuestionView-queryLabel">Query</span>
         {inlineImage(question.query) ? (
           <ItemImage item={question.query} className="tl-QuestionView-queryImage" />
