@@ -69,6 +69,7 @@ def main() -> None:
         "smoke": args.smoke,
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()},
         "time": datetime.now(timezone.utc).isoformat(),
+        "loadAverage1m": round(os.getloadavg()[0], 2),
         "what": f"PyTorch {torch.__version__} CPU, InfoNCE steps/s, MLP 384→512→256, batch {BATCH}, Adam",
         "seconds": seconds,
         "threads": default_threads,

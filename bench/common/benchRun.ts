@@ -5,7 +5,7 @@
  * bench/report/render_benchmarks.py turns into docs/benchmarks.md.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -61,11 +61,21 @@ export function residentMiB(pid: number): number | undefined {
   }
 }
 
-/** Writes `{ benchmark, smoke, machine, time, ...result }` as JSON to `--out` or bench/results/<name>.json. */
+/**
+ * Writes `{ benchmark, smoke, machine, time, loadAverage1m, ...result }` as JSON to `--out` or
+ * bench/results/<name>.json. The load average says how busy the machine was: other work skews every figure.
+ */
 export function writeResult(name: string, result: object): string {
   const file = option('out', join(__dirname, '..', 'results', `${name}.json`));
   const text = JSON.stringify(
-    { benchmark: name, smoke: SMOKE, machine: machineInfo(), time: new Date().toISOString(), ...result },
+    {
+      benchmark: name,
+      smoke: SMOKE,
+      machine: machineInfo(),
+      time: new Date().toISOString(),
+      loadAverage1m: +loadavg()[0].toFixed(2),
+      ...result
+    },
     null,
     2
   );

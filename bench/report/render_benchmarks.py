@@ -313,6 +313,64 @@ def machine_lines(results: dict[str, Json]) -> str:
     )
 
 
+#: Response times under this feel instant (the usual 0.1 s limit).
+INSTANT_MS = 100
+
+
+def behind_section(by_bench: dict[str, Json]) -> str:
+    """Every comparison with a PyTorch tool that Tunelab loses, and how busy the machine was."""
+    lines = ["## Where Tunelab is behind", ""]
+    engine, torch, bert = (by_bench.get(k) for k in ("engine-throughput", "torch-throughput", "bert-embed"))
+    if engine and torch:
+        for key, what in (
+            ("stepsPerSecondOneThread", "1 thread"),
+            ("stepsPerSecond", f"{torch['threads']} threads"),
+        ):
+            ratio = engine["stepsPerSecond"]["patched"] / torch[key]
+            if ratio < 1:
+                lines.append(f"- Training steps/s: {ratio:.2f}x PyTorch on {what} (wasm runs on one core).")
+    if bert:
+        for key in sorted(k for k in bert if k.startswith("torch_threads_")):
+            ratio = bert["tfjsTextsPerSecond"] / bert[key]
+            if ratio < 1:
+                threads = key.rsplit("_", 1)[1]
+                lines.append(
+                    f"- MiniLM pool embedding: {ratio:.2f}x sentence-transformers on {threads} thread(s)."
+                )
+    latency = by_bench.get("latency")
+    if latency:
+        for pool in latency["pools"]:
+            submit = pool["submitToNextQuestion"]
+            if submit["p99"] > INSTANT_MS:
+                lines.append(
+                    f"- At {pool['items']:,} items the slowest submit → next (p99 {fmt(submit['p99'])} ms) "
+                    f"is over {INSTANT_MS} ms, the limit for feeling instant."
+                )
+    if len(lines) == 2:
+        lines.append("- Nothing measured in this run.")
+    loads = {
+        name: r.get("loadAverage1m") for name, r in by_bench.items() if r.get("loadAverage1m") is not None
+    }
+    if loads:
+        busiest = max(loads.values())
+        cores = int(machine_cores(by_bench)) if machine_cores(by_bench).isdigit() else 1
+        lines += [
+            "",
+            "Load average (1 min) when each benchmark finished: "
+            + ", ".join(f"{name} {value:.1f}" for name, value in sorted(loads.items()))
+            + (
+                f". Above {cores} the machine was busy with other work, which slows both sides of a ratio."
+                if busiest > cores
+                else "."
+            ),
+        ]
+    return "\n".join([*lines, ""])
+
+
+def machine_cores(by_bench: dict[str, Json]) -> str:
+    return str(next((r["machine"].get("cores") for r in by_bench.values() if "machine" in r), "?"))
+
+
 def render(results_dir: Path, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     results = load_results(results_dir)
@@ -338,6 +396,7 @@ def render(results_dir: Path, out: Path) -> Path:
                 by_bench.get("bert-embed"),
             ),
             memory,
+            behind_section(by_bench),
         ]
     )
     (out / "benchmarks.json").write_text(json.dumps({"smoke": smoke, "results": results}, indent=2) + "\n")
