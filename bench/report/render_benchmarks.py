@@ -47,6 +47,15 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def save_plot(fig: Any, ax: Any, png: Path) -> None:
+    """The plots' common finish: grid, legend, written as PNG and closed."""
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+
+
 # ------------------------------------------------------------------ label efficiency
 
 
@@ -107,11 +116,7 @@ def label_efficiency_section(results: dict[str, Json], out: Path) -> str:
         ax.set_xlabel("answered questions")
         ax.set_ylabel("held-out kNN accuracy")
         ax.set_title(str(result.get("data", name))[:70], fontsize=9)
-        ax.grid(alpha=0.3)
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(png, dpi=110)
-        plt.close(fig)
+        save_plot(fig, ax, png)
         parts += [f"![{name}]({png.name})", ""]
     return "\n".join(parts)
 
@@ -162,11 +167,7 @@ def latency_section(results: Json | None, out: Path) -> tuple[str, str]:
     ax.set_xscale("log")
     ax.set_xlabel("pool items")
     ax.set_ylabel("ms")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(png, dpi=110)
-    plt.close(fig)
+    save_plot(fig, ax, png)
     latency += [f"![latency]({png.name})", ""]
     memory += [
         "Resident memory of the sidecar process (its trainer worker included) once each pool is embedded.",

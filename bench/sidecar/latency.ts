@@ -82,7 +82,7 @@ async function session(client: FrameClient, name: string, n: number) {
       throw new Error(JSON.stringify(reply.error));
     }
   }
-  return { sessionId, labels: data.labels, loadMs: performance.now() - t0 };
+  return { sessionId, rows: data.rows, labels: data.labels, loadMs: performance.now() - t0 };
 }
 
 type Q = {
@@ -97,7 +97,7 @@ type Client = FrameClient;
 
 /** Answers `QUESTIONS` questions as a same-class annotator would, timing submit → next question. */
 async function submitToNext(client: Client, pool: Awaited<ReturnType<typeof session>>, n: number) {
-  const matrix = EmbeddingMatrix.wrap(DIM, poolRows(n).rows, n);
+  const matrix = EmbeddingMatrix.wrap(DIM, pool.rows, n);
   let question = ((await client.request('question/next', { sessionId: pool.sessionId })).result as { question: Q })
     .question;
   const times: number[] = [];
