@@ -108,3 +108,11 @@ export function cosineSiameseLoss(a: tf.Tensor2D, b: tf.Tensor2D, label: tf.Tens
     return tf.mul(0.5, tf.mean(tf.add(pos, neg))) as tf.Scalar;
   });
 }
+
+/**
+ * Anchor (self-distillation) loss: mean(1 − cos(current_i, target_i)), `target` being fixed reference
+ * embeddings of the same rows (e.g. from the starting model; pass them as constants, not variables).
+ */
+export function anchorLoss(current: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.sub(1, rowCosine(current, target))) as tf.Scalar);
+}

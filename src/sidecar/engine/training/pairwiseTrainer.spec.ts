@@ -10,7 +10,7 @@ import {
   featurizeTexts,
   loadLayersModel
 } from '../models';
-import { PairLabel, PairwiseTrainer } from './pairwiseTrainer';
+import { PairLabel, PairwiseTrainer, withTrainerDefaults } from './pairwiseTrainer';
 import { Rng } from './random';
 import { knnAccuracy, makeClusteredData } from './synthetic';
 
@@ -156,6 +156,168 @@ describe('PairwiseTrainer', () => {
     expect((art.weightData as ArrayBuffer).byteLength).toBeGreaterThan(0);
     t.dispose();
     t2.dispose();
+  });
+
+  it('fills unset trainer options from defaults (a model spec’s), set ones win', () => {
+    expect(withTrainerDefaults({ loss: 'cosine', margin: undefined }, { margin: 0.3, anchorWeight: 1 })).toEqual({
+      loss: 'cosine',
+      margin: 0.3,
+      anchorWeight: 1
+    });
+    expect(withTrainerDefaults({ anchorWeight: 0 }, { anchorWeight: 1 })).toEqual({ anchorWeight: 0 });
+    expect(withTrainerDefaults(undefined, undefined)).toEqual({});
+  });
+
+  describe('anchor term (distillation from the starting model)', () => {
+    const dim = 6;
+    const pool = randomRows(40, dim, 21);
+    /** Mean 1 − cos between two row-major sets of embeddings, over rows `from` on. */
+    function drift(a: Float32Array, b: Float32Array, d: number, from = 0): number {
+      let sum = 0;
+      const n = a.length / d;
+      for (let i = from; i < n; i++) {
+        let dot = 0;
+        let na = 0;
+        let nb = 0;
+        for (let j = 0; j < d; j++) {
+          dot += a[i * d + j] * b[i * d + j];
+          na += a[i * d + j] ** 2;
+          nb += b[i * d + j] ** 2;
+        }
+        sum += 1 - dot / Math.sqrt(na * nb);
+      }
+      return sum / (n - from);
+    }
+    const anchored = (anchorWeight: number) => {
+      const t = new PairwiseTrainer(createMlpEncoder({ inputDim: dim, hiddenDims: [16], outputDim: 4, seed: 1 }), {
+        loss: 'cosine',
+        learningRate: 0.01,
+        anchorWeight,
+        anchorSamples: 16,
+        seed: 3
+      });
+      t.setPool(pool);
+      return t;
+    };
+    /** Moves every weight by noise, as if earlier rounds had drifted the model. */
+    const perturb = (t: PairwiseTrainer) =>
+      t.model.setWeights(
+        t.model.getWeights().map((w, i) => tf.add(w, tf.randomNormal(w.shape, 0, 0.15, 'float32', i + 1)))
+      );
+
+    it('pulls a drifted model back toward its starting embeddings', async () => {
+      const results: Record<string, { before: number; after: number }> = {};
+      for (const weight of [0, 5]) {
+        const t = anchored(weight);
+        const v0 = await t.embedPool();
+        perturb(t);
+        const before = drift(t.embed(pool), v0, 4, 2);
+        t.setLabels([{ query: 0, candidate: 1, relevant: true }]);
+        for (let round = 0; round < 30; round++) {
+          await t.trainRound({ epochs: 1 });
+        }
+        results[weight] = { before, after: drift(t.embed(pool), v0, 4, 2) };
+        t.dispose();
+      }
+      expect(results[5].before).toBeGreaterThan(0.1);
+      expect(results[0].before).toBeCloseTo(results[5].before, 5);
+      expect(results[5].after).toBeLessThan(results[5].before / 3);
+      expect(results[0].after).toBeGreaterThan(results[0].before * 0.7);
+    });
+
+    it('keeps unlabeled rows nearer their version-0 embeddings than training without it', async () => {
+      const labelsHere: PairLabel[] = [
+        { query: 0, candidate: 1, relevant: true },
+        { query: 0, candidate: 2, relevant: false },
+        { query: 3, candidate: 4, relevant: true },
+        { query: 3, candidate: 0, relevant: false }
+      ];
+      const drifts: number[] = [];
+      for (const weight of [0, 2]) {
+        const t = anchored(weight);
+        const v0 = t.embed(pool);
+        t.setLabels(labelsHere);
+        for (let round = 0; round < 10; round++) {
+          await t.trainRound({ epochs: 2 });
+        }
+        drifts.push(drift(t.embed(pool), v0, 4, 5));
+        t.dispose();
+      }
+      expect(drifts[1]).toBeLessThan(drifts[0] / 2);
+    });
+
+    it('embeds rows appended after training with the starting weights, then restores the trained ones', async () => {
+      const t = anchored(1);
+      const fresh = new PairwiseTrainer(createMlpEncoder({ inputDim: dim, hiddenDims: [16], outputDim: 4, seed: 1 }));
+      t.setLabels([{ query: 0, candidate: 1, relevant: true }]);
+      await t.trainRound({ epochs: 3 });
+      const appended = randomRows(5, dim, 22);
+      t.appendPool(appended);
+      const trained = t.embed(appended);
+      const tensors = tf.memory().numTensors;
+      // Stopped before the first step: the round only computes the new rows' version-0 embeddings.
+      const r = await t.trainRound({ shouldStop: () => true });
+      expect(r.steps).toBe(0);
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(Array.from(t.embed(appended))).toEqual(Array.from(trained));
+      // The pool is smaller than the reservoir: slot i holds row i.
+      const targets = (t as unknown as { anchorTargets: Float32Array }).anchorTargets;
+      const v0 = fresh.embed(appended);
+      expect(Array.from(targets.subarray(40 * 4, 45 * 4)).map(x => +x.toFixed(5))).toEqual(
+        Array.from(v0).map(x => +x.toFixed(5))
+      );
+      t.dispose();
+      fresh.dispose();
+    });
+
+    it('keeps a bounded uniform sample of rows (a reservoir) with their starting embeddings', async () => {
+      const model = () => createMlpEncoder({ inputDim: dim, hiddenDims: [16], outputDim: 4, seed: 1 });
+      const t = new PairwiseTrainer(model(), { anchorWeight: 1, anchorPoolRows: 8, seed: 3 });
+      const fresh = new PairwiseTrainer(model());
+      t.setPool(pool);
+      await t.embedPool({ chunkRows: 16 });
+      t.setLabels([{ query: 0, candidate: 1, relevant: true }]);
+      await t.trainRound({ epochs: 2 });
+      const more = randomRows(40, dim, 23);
+      t.appendPool(more);
+      await t.trainRound({ epochs: 1 });
+      const state = t as unknown as { anchorRowIds: Int32Array; anchorTargets: Float32Array; anchorCount: number };
+      expect(state.anchorCount).toBe(8);
+      expect(state.anchorTargets.length).toBe(8 * 4);
+      const ids = Array.from(state.anchorRowIds);
+      expect(new Set(ids).size).toBe(8);
+      expect(ids.some(row => row >= 8)).toBe(true);
+      const all = new Float32Array(80 * dim);
+      all.set(pool);
+      all.set(more, 40 * dim);
+      const v0 = fresh.embed(all);
+      ids.forEach((row, slot) => {
+        for (let j = 0; j < 4; j++) {
+          expect(state.anchorTargets[slot * 4 + j]).toBeCloseTo(v0[row * 4 + j], 5);
+        }
+      });
+      t.dispose();
+      fresh.dispose();
+    });
+
+    it('does not leak tensors and rejects a bad weight', async () => {
+      const start = tf.memory().numTensors;
+      const t = anchored(1);
+      t.setLabels(labels);
+      await t.trainRound();
+      const before = tf.memory().numTensors;
+      await t.trainRound({ epochs: 2, batchSize: 2 });
+      // A round after training swaps the starting weights in to embed appended rows, then back.
+      t.appendPool(randomRows(3, dim, 24));
+      await t.trainRound({ epochs: 1, batchSize: 2 });
+      expect(tf.memory().numTensors).toBe(before);
+      // The starting weights' copies go with the trainer.
+      t.dispose();
+      expect(tf.memory().numTensors).toBe(start);
+      expect(() => new PairwiseTrainer(createMlpEncoder({ inputDim: 3, outputDim: 2 }), { anchorWeight: -1 })).toThrow(
+        /anchorWeight/
+      );
+    });
   });
 
   it('trains CNN and hashed-text encoders too', async () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertFiniteRows, assertPositiveInt, EngineError } from '../errors';
-import { cosineSiameseLoss, multipleNegativesRankingLoss, tripletLoss } from '../losses';
+import { anchorLoss, cosineSiameseLoss, multipleNegativesRankingLoss, tripletLoss } from '../losses';
 import { inputSize, outputSize } from '../models/encoders';
 import { modelArtifacts, saveLayersModel } from '../models/io';
 import { Rng } from './random';
@@ -30,6 +30,22 @@ export interface TrainerOptions {
   randomNegatives?: number;
   /** Cap on training examples per epoch (randomly subsampled). Default 50 000. */
   maxExamplesPerEpoch?: number;
+  /**
+   * Weight of the anchor term that keeps the model near the one the trainer started from (its weights when
+   * constructed: version 0, or the restored version of a resumed session; knowledge distillation from that
+   * model): every step also embeds `anchorSamples` random pool rows and adds
+   * anchorWeight · mean(1 − cos(f(x), f₀(x))), f₀(x) being the row's embedding by the starting model (computed
+   * once per row). The labels move the items they name; the rest of the space stays where it was instead of
+   * drifting with them. 0 = off (default).
+   */
+  anchorWeight?: number;
+  /** Random pool rows per step for the anchor term. Default 64. */
+  anchorSamples?: number;
+  /**
+   * Pool rows the anchor term draws from: a uniform random sample of at most this many (a reservoir over the
+   * rows as they are added), whose starting embeddings are kept. Default 16 384 (16 MB at 256 dimensions).
+   */
+  anchorPoolRows?: number;
   seed?: number;
 }
 
@@ -67,6 +83,12 @@ export interface TrainRoundResult {
   stopped?: boolean;
 }
 
+/** `options` with its unset (undefined) fields taken from `defaults`. */
+export function withTrainerDefaults(options: TrainerOptions = {}, defaults: TrainerOptions = {}): TrainerOptions {
+  const set = Object.entries(options).filter(([, value]) => value !== undefined);
+  return { ...defaults, ...Object.fromEntries(set) };
+}
+
 interface QueryLabels {
   pos: Set<number>;
   neg: Set<number>;
@@ -91,6 +113,17 @@ export class PairwiseTrainer {
   private embeddings = new Float32Array(0);
   private embeddedRows = 0;
   private labels: PairLabel[] = [];
+  /** The starting model's weights, kept only while the anchor term is on. */
+  private initialWeights: tf.Tensor[] = [];
+  /**
+   * The anchor term's rows: slot i holds pool row anchorRowIds[i] and its embedding by the starting model
+   * (anchorTargets). Rows [0, anchorSeen) have been offered to this reservoir, anchorCount slots are filled.
+   */
+  private anchorRowIds = new Int32Array(0);
+  private anchorTargets = new Float32Array(0);
+  private anchorCount = 0;
+  private anchorSeen = 0;
+  private readonly anchorRng: Rng;
   private version = 0;
   private disposed = false;
 
@@ -107,15 +140,27 @@ export class PairwiseTrainer {
       learningRate: options.learningRate ?? 1e-3,
       randomNegatives: options.randomNegatives ?? 4,
       maxExamplesPerEpoch: options.maxExamplesPerEpoch ?? 50000,
+      anchorWeight: options.anchorWeight ?? 0,
+      anchorSamples: options.anchorSamples ?? 64,
+      anchorPoolRows: options.anchorPoolRows ?? 16384,
       seed: options.seed ?? 1
     };
+    if (!(this.opts.anchorWeight >= 0) || !Number.isFinite(this.opts.anchorWeight)) {
+      throw new EngineError('bad_config', `anchorWeight must be a number ≥ 0, got ${this.opts.anchorWeight}`);
+    }
+    assertPositiveInt(this.opts.anchorSamples, 'anchorSamples');
+    assertPositiveInt(this.opts.anchorPoolRows, 'anchorPoolRows');
     if (!['triplet', 'infonce', 'cosine'].includes(this.opts.loss)) {
       throw new EngineError('bad_config', `unknown loss '${String(this.opts.loss)}' (triplet, infonce, cosine)`);
     }
     this.rng = new Rng(this.opts.seed);
+    this.anchorRng = new Rng(this.opts.seed + 0x5eed);
     this.optimizer = tf.train.adam(this.opts.learningRate);
     if (this.trainableVariables().length === 0) {
       throw new EngineError('bad_config', 'the model has no trainable weights (all layers frozen?)');
+    }
+    if (this.opts.anchorWeight > 0) {
+      this.initialWeights = this.model.getWeights().map(w => tf.keep(w.clone()));
     }
   }
 
@@ -158,6 +203,8 @@ export class PairwiseTrainer {
   setPool(rows: Float32Array): void {
     this.pool = this.checkRows(rows, 'pool');
     this.poolSize = rows.length / this.rowSize;
+    this.anchorSeen = 0;
+    this.anchorCount = 0;
     this.labels = this.labels.filter(l => l.query < this.poolSize && l.candidate < this.poolSize);
   }
 
@@ -246,6 +293,9 @@ export class PairwiseTrainer {
       cosine: () => this.pairBatches(byQuery, false)
     };
     const vars = this.trainableVariables();
+    if (this.opts.anchorWeight > 0) {
+      this.ensureAnchorTargets();
+    }
     let steps = 0;
     let lastEpochLoss = 0;
     let examples = 0;
@@ -322,6 +372,17 @@ export class PairwiseTrainer {
       const e = Math.min(end, s + chunkRows);
       const vectors = this.embedChecked(this.pool.subarray(s * this.rowSize, e * this.rowSize), batchSize);
       out.set(vectors, (s - start) * this.outputDim);
+      if (this.version === 0 && s === this.anchorSeen && this.initialWeights.length > 0) {
+        // Still the starting model: these embeddings are the anchor's targets, no extra pass needed.
+        this.admitAnchorRows(e - s).forEach((slot, i) => {
+          if (slot >= 0) {
+            this.anchorTargets.set(
+              vectors.subarray(i * this.outputDim, (i + 1) * this.outputDim),
+              slot * this.outputDim
+            );
+          }
+        });
+      }
       onChunk?.(s, vectors);
       await new Promise<void>(resolve => setImmediate(resolve));
     }
@@ -411,6 +472,8 @@ export class PairwiseTrainer {
   dispose(): void {
     if (!this.disposed) {
       this.disposed = true;
+      this.initialWeights.forEach(w => w.dispose());
+      this.initialWeights = [];
       this.optimizer.dispose();
       this.model.dispose();
     }
@@ -453,6 +516,73 @@ export class PairwiseTrainer {
       y.dispose();
     }
     return out;
+  }
+
+  /**
+   * Offers the next `n` pool rows (from `anchorSeen` on) to the anchor's reservoir (Algorithm R): the first
+   * `anchorPoolRows` rows all get a slot, each later one replaces a random slot with probability cap / seen.
+   * Returns each row's slot, or -1; a slot taken twice in one call ends with the later row.
+   */
+  private admitAnchorRows(n: number): Int32Array {
+    const cap = this.opts.anchorPoolRows;
+    const size = Math.min(cap, this.anchorCount + n);
+    if (size > this.anchorRowIds.length) {
+      const grown = Math.min(cap, Math.max(size, 2 * this.anchorRowIds.length));
+      const ids = new Int32Array(grown);
+      ids.set(this.anchorRowIds.subarray(0, this.anchorCount));
+      const targets = new Float32Array(grown * this.outputDim);
+      targets.set(this.anchorTargets.subarray(0, this.anchorCount * this.outputDim));
+      this.anchorRowIds = ids;
+      this.anchorTargets = targets;
+    }
+    const slots = new Int32Array(n).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const row = this.anchorSeen++;
+      const slot = this.anchorCount < cap ? this.anchorCount++ : this.anchorRng.int(this.anchorSeen);
+      if (slot < cap) {
+        this.anchorRowIds[slot] = row;
+        slots[i] = slot;
+      }
+    }
+    return slots;
+  }
+
+  /**
+   * Offers the pool rows not offered yet to the anchor's reservoir and embeds the admitted ones with the
+   * starting model (its weights swapped in for that when the model has trained since).
+   */
+  private ensureAnchorTargets(): void {
+    if (this.anchorSeen >= this.poolSize) {
+      return;
+    }
+    const first = this.anchorSeen;
+    const slots = this.admitAnchorRows(this.poolSize - first);
+    const admitted: number[] = [];
+    slots.forEach((slot, i) => {
+      if (slot >= 0) {
+        admitted.push(i);
+      }
+    });
+    const rows = new Float32Array(admitted.length * this.rowSize);
+    admitted.forEach((i, k) =>
+      rows.set(this.pool.subarray((first + i) * this.rowSize, (first + i + 1) * this.rowSize), k * this.rowSize)
+    );
+    let vectors: Float32Array;
+    if (this.version === 0) {
+      vectors = this.embedChecked(rows, 256);
+    } else {
+      const current = this.model.getWeights().map(w => w.clone());
+      try {
+        this.model.setWeights(this.initialWeights);
+        vectors = this.embedChecked(rows, 256);
+      } finally {
+        this.model.setWeights(current);
+        current.forEach(w => w.dispose());
+      }
+    }
+    admitted.forEach((i, k) =>
+      this.anchorTargets.set(vectors.subarray(k * this.outputDim, (k + 1) * this.outputDim), slots[i] * this.outputDim)
+    );
   }
 
   private trainableVariables(): tf.Variable[] {
@@ -557,12 +687,45 @@ export class PairwiseTrainer {
     const cols = batch[0].length;
     const idx = batch.map(row => row.slice(0, loss === 'cosine' ? 2 : cols).map(use));
     const extraIdx = extra.map(use);
+    // Anchor rows, as reservoir slots.
+    const anchors: number[] = [];
+    if (this.opts.anchorWeight > 0 && this.anchorCount > 0) {
+      for (let i = 0; i < this.opts.anchorSamples; i++) {
+        anchors.push(this.rng.int(this.anchorCount));
+      }
+    }
+    const anchorIdx = anchors.map(slot => use(this.anchorRowIds[slot]));
     const x = new Float32Array(order.length * this.rowSize);
     order.forEach((item, i) =>
       x.set(this.pool.subarray(item * this.rowSize, (item + 1) * this.rowSize), i * this.rowSize)
     );
     const input = tf.tensor(x, [order.length, ...this.rowShape], 'float32');
     const emb = this.model.apply(input, { training: true }) as tf.Tensor2D;
+    const main = this.pairLoss(loss, batch, byQuery, emb, idx, extra, extraIdx);
+    if (anchors.length === 0) {
+      return main;
+    }
+    const targets = new Float32Array(anchors.length * this.outputDim);
+    anchors.forEach((slot, i) =>
+      targets.set(this.anchorTargets.subarray(slot * this.outputDim, (slot + 1) * this.outputDim), i * this.outputDim)
+    );
+    const drift = anchorLoss(
+      tf.gather(emb, tf.tensor1d(anchorIdx, 'int32')) as tf.Tensor2D,
+      tf.tensor2d(targets, [anchors.length, this.outputDim])
+    );
+    return tf.add(main, tf.mul(drift, this.opts.anchorWeight)) as tf.Scalar;
+  }
+
+  /** The configured pair loss of a batch whose distinct items were embedded once (`emb`, rows by slot). */
+  private pairLoss(
+    loss: LossKind,
+    batch: number[][],
+    byQuery: Map<number, QueryLabels>,
+    emb: tf.Tensor2D,
+    idx: number[][],
+    extra: number[],
+    extraIdx: number[]
+  ): tf.Scalar {
     const column = (c: number) =>
       tf.gather(
         emb,

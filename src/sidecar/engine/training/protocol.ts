@@ -12,14 +12,18 @@ import type { PairLabel, TrainerOptions, TrainProgress, TrainRoundResult } from 
 
 /** Messages between `TrainerClient` (main thread) and `trainerWorker` (worker thread). */
 
-export type ModelSpec =
+export type ModelSpec = (
   | ({ kind: 'mlp' } & MlpEncoderOptions)
   | ({ kind: 'cnn' } & CnnEncoderOptions)
   | ({ kind: 'hashed-text' } & HashedTextEncoderOptions)
   | ({ kind: 'residual-mlp' } & ResidualMlpOptions)
   | ({ kind: 'residual-cnn' } & ResidualCnnOptions)
   /** A TF.js layers model from a local model.json (optionally tailored); `outputDim` is checked if set. */
-  | { kind: 'file'; path: string; tailor?: TailorOptions; outputDim?: number };
+  | { kind: 'file'; path: string; tailor?: TailorOptions; outputDim?: number }
+) & {
+  /** Trainer options this model trains best with; the options set in `InitParams.trainer` win. */
+  trainer?: TrainerOptions;
+};
 
 export interface InitParams {
   backend?: { preferred?: 'auto' | BackendName; wasmDir?: string; patchMatMul?: boolean };

@@ -101,4 +101,68 @@ describe('trainer worker round trip', () => {
     expect(r.stopped).toBe(true);
     expect(r.steps).toBeLessThan(1000);
   }, 30000);
+
+  it("takes the model spec's trainer options as defaults under the set ones", async () => {
+    const model = { kind: 'mlp' as const, inputDim: 8, outputDim: 4, seed: 1, trainer: { anchorWeight: -1 } };
+    await expect(client.init({ backend: { preferred: 'wasm' }, model })).rejects.toMatchObject({
+      kind: 'bad_config',
+      message: expect.stringMatching(/anchorWeight/)
+    });
+    const info = await client.init({
+      backend: { preferred: 'wasm' },
+      model,
+      trainer: { anchorWeight: 0, loss: undefined },
+      pool: rows(10, 8, 3)
+    });
+    expect(info.outputDim).toBe(4);
+  }, 30000);
+
+  it('anchors a restored model to the restored weights, not to a fresh one', async () => {
+    const backend = { preferred: 'wasm' as const };
+    const model = { kind: 'mlp' as const, inputDim: 8, hiddenDims: [16], outputDim: 4, seed: 1 };
+    const pool = rows(40, 8, 5);
+    const labels = Array.from({ length: 8 }, (_, i) => ({ query: i, candidate: 39 - i, relevant: true }));
+    const trainRounds = async (n: number) => {
+      await client.setLabels(labels);
+      for (let i = 0; i < n; i++) {
+        await client.train({ epochs: 2, batchSize: 4 });
+      }
+    };
+    await client.init({ backend, model, trainer: { seed: 2, learningRate: 0.01 }, pool: pool.slice() });
+    await trainRounds(5);
+    await client.save(path.join(tmp, 'restored'));
+    const restored = await client.embed(pool.slice());
+    /** Mean 1 − cos to the restored model's embeddings, over the rows no label names. */
+    const drift = (v: Float32Array) => {
+      let sum = 0;
+      for (let row = 8; row < 32; row++) {
+        let dot = 0;
+        let na = 0;
+        let nb = 0;
+        for (let j = 0; j < 4; j++) {
+          dot += v[row * 4 + j] * restored[row * 4 + j];
+          na += v[row * 4 + j] ** 2;
+          nb += restored[row * 4 + j] ** 2;
+        }
+        sum += 1 - dot / Math.sqrt(na * nb);
+      }
+      return sum / 24;
+    };
+    const drifts: number[] = [];
+    for (const anchorWeight of [0, 5]) {
+      const info = await client.init({
+        backend,
+        model: { ...model, trainer: { anchorWeight } },
+        trainer: { seed: 2, learningRate: 0.01 },
+        pool: pool.slice(),
+        initialWeights: path.join(tmp, 'restored', 'model.json')
+      });
+      expect(info.modelVersion).toBe(0);
+      expect(drift(await client.embed(pool.slice()))).toBeCloseTo(0, 5);
+      await trainRounds(10);
+      drifts.push(drift(await client.embed(pool.slice())));
+    }
+    expect(drifts[0]).toBeGreaterThan(0.01);
+    expect(drifts[1]).toBeLessThan(drifts[0] / 2);
+  }, 60000);
 });

@@ -14,7 +14,7 @@ import {
   modelArtifacts,
   tailor
 } from '../models';
-import { PairwiseTrainer } from './pairwiseTrainer';
+import { PairwiseTrainer, withTrainerDefaults } from './pairwiseTrainer';
 import type { InitParams, InitResult, ModelSpec, WorkerRequest, WorkerResponse } from './protocol';
 
 /**
@@ -174,14 +174,22 @@ export class TrainerWorkerHost {
     this.trainer?.dispose();
     this.trainer = undefined;
     const model = await buildModel(params.model);
-    if (params.initialWeights !== undefined) {
-      await loadWeightsInto(model, params.initialWeights);
+    let trainer: PairwiseTrainer;
+    try {
+      if (params.initialWeights !== undefined) {
+        await loadWeightsInto(model, params.initialWeights);
+      }
+      if (params.metadata) {
+        const current = (model.getUserDefinedMetadata() ?? {}) as Record<string, object>;
+        model.setUserDefinedMetadata({ ...current, [METADATA_KEY]: { ...current[METADATA_KEY], ...params.metadata } });
+      }
+      // The model spec's trainer options (e.g. text-mlp's anchor) under the ones the session set.
+      trainer = new PairwiseTrainer(model, withTrainerDefaults(params.trainer, params.model.trainer));
+    } catch (err) {
+      // Unreadable weights or a rejected option (e.g. a negative anchorWeight): no trainer owns the model.
+      model.dispose();
+      throw err;
     }
-    if (params.metadata) {
-      const current = (model.getUserDefinedMetadata() ?? {}) as Record<string, object>;
-      model.setUserDefinedMetadata({ ...current, [METADATA_KEY]: { ...current[METADATA_KEY], ...params.metadata } });
-    }
-    const trainer = new PairwiseTrainer(model, params.trainer);
     if (params.pool) {
       trainer.setPool(params.pool);
     }
