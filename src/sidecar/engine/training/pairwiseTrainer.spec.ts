@@ -10,7 +10,7 @@ import {
   featurizeTexts,
   loadLayersModel
 } from '../models';
-import { PairLabel, PairwiseTrainer, withTrainerDefaults } from './pairwiseTrainer';
+import { PairLabel, PairwiseTrainer, TrainerOptions, withTrainerDefaults } from './pairwiseTrainer';
 import { Rng } from './random';
 import { knnAccuracy, makeClusteredData } from './synthetic';
 
@@ -35,10 +35,11 @@ describe('PairwiseTrainer', () => {
     { query: 6, candidate: 7, relevant: true }
   ];
 
-  function makeTrainer(loss: 'infonce' | 'triplet' | 'cosine' = 'infonce') {
+  function makeTrainer(loss: 'infonce' | 'triplet' | 'cosine' = 'infonce', options: TrainerOptions = {}) {
     const t = new PairwiseTrainer(createMlpEncoder({ inputDim: 6, hiddenDims: [8], outputDim: 4, seed: 1 }), {
       loss,
-      seed: 3
+      seed: 3,
+      ...options
     });
     t.setPool(randomRows(20, 6, 9));
     return t;
@@ -64,6 +65,19 @@ describe('PairwiseTrainer', () => {
     const r2 = await t.trainRound({ epochs: 2, batchSize: 2, learningRate: 5e-4 });
     expect(t.optimizerSteps).toBe(r1.steps + r2.steps);
     expect(t.learningRate).toBe(5e-4);
+    expect(r2.modelVersion).toBe(2);
+    t.dispose();
+  });
+
+  it('starts a new optimizer every round when asked (the Finetuner baseline), keeping the learning rate', async () => {
+    const t = makeTrainer('infonce', { optimizerPerRound: true, learningRate: 2e-3 });
+    t.setLabels(labels);
+    const r1 = await t.trainRound({ epochs: 2, batchSize: 2 });
+    const r2 = await t.trainRound({ epochs: 1, batchSize: 2 });
+    expect(r1.steps).toBeGreaterThan(r2.steps);
+    // Adam's step count holds only this round's steps: the moments started again.
+    expect(t.optimizerSteps).toBe(r2.steps);
+    expect(t.learningRate).toBe(2e-3);
     expect(r2.modelVersion).toBe(2);
     t.dispose();
   });

@@ -46,6 +46,12 @@ export interface TrainerOptions {
    * rows as they are added), whose starting embeddings are kept. Default 16 384 (16 MB at 256 dimensions).
    */
   anchorPoolRows?: number;
+  /**
+   * A new Adam optimizer (fresh moments, step count 0) at the start of every round, as Finetuner's Labeler
+   * did. Off by default: one optimizer for the trainer's lifetime learns more from the same labels. The
+   * label-efficiency benchmark's Finetuner baseline turns it on.
+   */
+  optimizerPerRound?: boolean;
   seed?: number;
 }
 
@@ -96,12 +102,12 @@ interface QueryLabels {
 
 /**
  * Trains one embedding model from pairwise relevance labels over a pool of featurized rows, keeping
- * ONE Adam optimizer (and its moments) for the trainer's lifetime. Every round trains on all labels
+ * ONE Adam optimizer (and its moments) for the trainer's lifetime unless `optimizerPerRound`. Every round trains on all labels
  * currently set; undone answers are simply left out of `setLabels`.
  */
 export class PairwiseTrainer {
   readonly model: tf.LayersModel;
-  private readonly optimizer: tf.AdamOptimizer;
+  private optimizer: tf.AdamOptimizer;
   private readonly opts: Required<Omit<TrainerOptions, 'margin'>> & { margin?: number };
   private readonly rng: Rng;
   private readonly rowSize: number;
@@ -143,6 +149,7 @@ export class PairwiseTrainer {
       anchorWeight: options.anchorWeight ?? 0,
       anchorSamples: options.anchorSamples ?? 64,
       anchorPoolRows: options.anchorPoolRows ?? 16384,
+      optimizerPerRound: options.optimizerPerRound ?? false,
       seed: options.seed ?? 1
     };
     if (!(this.opts.anchorWeight >= 0) || !Number.isFinite(this.opts.anchorWeight)) {
@@ -258,6 +265,11 @@ export class PairwiseTrainer {
         throw new EngineError('bad_config', `learningRate must be a positive number, got ${options.learningRate}`);
       }
       (this.optimizer as unknown as { learningRate: number }).learningRate = options.learningRate;
+    }
+    if (this.opts.optimizerPerRound) {
+      const learningRate = this.learningRate;
+      this.optimizer.dispose();
+      this.optimizer = tf.train.adam(learningRate);
     }
     const byQuery = this.groupLabels();
     let pos = 0;
