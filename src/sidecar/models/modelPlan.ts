@@ -35,8 +35,23 @@ const DEFAULT_TEXT_DIM = 256;
 const MAX_DEFAULT_DIM = 256;
 const IMAGE_SCALE = 1 / 255;
 
+/**
+ * Trainer options merged over every trainable model's own (ModelSpec.trainer), empty in the sidecar. The
+ * label-efficiency benchmark sets them in its process for baselines no user should pick, e.g. Finetuner's
+ * fresh optimizer every round; the protocol cannot reach them.
+ */
+export const BENCHMARK_TRAINER_OVERRIDES: TrainerOptions = {};
+
 /** Validates model/content/shape/path choices; throws InvalidParams naming the field. */
 export function planModel(config: SessionConfig, root: AllowedRoot): ModelPlan {
+  const plan = choosePlan(config, root);
+  if (plan.kind !== 'trainable' || Object.keys(BENCHMARK_TRAINER_OVERRIDES).length === 0) {
+    return plan;
+  }
+  return { ...plan, spec: { ...plan.spec, trainer: { ...plan.spec.trainer, ...BENCHMARK_TRAINER_OVERRIDES } } };
+}
+
+function choosePlan(config: SessionConfig, root: AllowedRoot): ModelPlan {
   const { model, contentType } = config;
   const seed = config.seed ?? 1;
   const needs = (wanted: string[]): void => {
