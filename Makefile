@@ -114,6 +114,19 @@ test: install ui-tests/node_modules/.package-lock.json
 # bench/report/render_benchmarks.py turns the run into docs/benchmarks.md (+ .json and PNG plots).
 # bench-smoke runs every benchmark at tiny sizes inside `make test`, so the suite cannot rot.
 BENCH_RUN := bench/results/run
+# Label efficiency: quality figures, not timings, so two runs share the two cores (each trains on one);
+# `wait PID` (not bare `wait`) so a failing run fails the target.
+LE = node bench/run.cjs bench/sidecar/labelEfficiency.ts $(2) --out $(1)/label-efficiency-$(3).json
+SETFIT = $(BIN)/python bench/baselines/setfit_baseline.py $(1)/pairs/$(3).json $(2) --out $(1)/label-efficiency-setfit-$(3).json
+define label_efficiency
+	$(call LE,$(1),$(2),banking77) --dataset banking77 --pairs-out $(1)/pairs/banking77.json & a=$$!; \
+	$(call LE,$(1),$(2),ag-news) --dataset ag-news --pairs-out $(1)/pairs/ag-news.json & b=$$!; \
+	wait $$a; wait $$b
+	$(call LE,$(1),$(2),fashion-mnist) --dataset fashion-mnist & a=$$!; \
+	$(call SETFIT,$(1),$(2),banking77) & b=$$!; \
+	wait $$a; wait $$b
+	$(call SETFIT,$(1),$(2),ag-news)
+endef
 define run_benchmarks
 	rm -rf $(1) && mkdir -p $(1)
 	node bench/run.cjs bench/engine/engine-bench.ts $(2) --out $(1)/engine-throughput.json
@@ -121,6 +134,7 @@ define run_benchmarks
 	$(BIN)/python bench/baselines/torch_throughput.py $(2) --out $(1)/torch-throughput.json
 	node bench/run.cjs bench/store/storeThroughput.ts $(2) --out $(1)/store-throughput.json
 	node bench/run.cjs bench/sidecar/latency.ts $(2) --out $(1)/latency.json
+	$(call label_efficiency,$(1),$(2))
 endef
 
 bench: install

@@ -59,66 +59,122 @@ def save_plot(fig: Any, ax: Any, png: Path) -> None:
 # ------------------------------------------------------------------ label efficiency
 
 
-def efficiency_curves(result: Json) -> dict[str, dict[int, dict[str, tuple[float, float]]]]:
-    """order → answers → metric → (mean, sd) over seeds."""
-    by_order: dict[str, dict[int, dict[str, list[float]]]] = {}
+Curves = dict[str, dict[int, dict[str, tuple[float, float]]]]
+
+
+def efficiency_curves(result: Json) -> Curves:
+    """method → answers → metric → (mean, sd) over seeds."""
+    by_method: dict[str, dict[int, dict[str, list[float]]]] = {}
     for run in result.get("runs", []):
+        method = run.get("method") or run.get("order", "?")
         for point in run["points"]:
-            slot = by_order.setdefault(run["order"], {}).setdefault(int(point["answers"]), {})
+            slot = by_method.setdefault(method, {}).setdefault(int(point["answers"]), {})
             for metric in ("knn", "map"):
                 slot.setdefault(metric, []).append(float(point[metric]))
     return {
-        order: {n: {m: mean_sd(v) for m, v in metrics.items()} for n, metrics in sorted(points.items())}
-        for order, points in by_order.items()
+        method: {n: {m: mean_sd(v) for m, v in metrics.items()} for n, metrics in sorted(points.items())}
+        for method, points in by_method.items()
     }
+
+
+def efficiency_by_dataset(results: dict[str, Json]) -> dict[str, list[Json]]:
+    """dataset → its label-efficiency results (Tunelab's methods first, then the Python baseline)."""
+    grouped: dict[str, list[Json]] = {}
+    for name, result in results.items():
+        if result["benchmark"].startswith("label-efficiency"):
+            grouped.setdefault(result.get("dataset", name), []).append(result)
+    for group in grouped.values():
+        group.sort(key=lambda r: "setfit" in r["benchmark"])
+    return grouped
+
+
+def cell(curves: Curves, method: str, n: int, metric: str) -> str:
+    m = curves[method].get(n, {}).get(metric)
+    return "—" if m is None else f"{m[0]:.3f} ± {m[1]:.3f}"
+
+
+def efficiency_plot(curves: Curves, title: str, png: Path) -> None:
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    for method, points in curves.items():
+        xs = list(points)
+        ys = [points[n]["knn"][0] for n in xs]
+        sd = [points[n]["knn"][1] for n in xs]
+        (line,) = ax.plot(xs, ys, marker="o", label=method)
+        low = [y - s for y, s in zip(ys, sd, strict=True)]
+        high = [y + s for y, s in zip(ys, sd, strict=True)]
+        ax.fill_between(xs, low, high, alpha=0.12, color=line.get_color())
+        if 0 in points:
+            ax.axhline(points[0]["knn"][0], linestyle=":", linewidth=1, color=line.get_color())
+    # Budgets grow roughly geometrically (0, 10, 25, …, 200): a symlog axis spaces them evenly.
+    budgets = sorted({n for points in curves.values() for n in points})
+    ax.set_xscale("symlog", linthresh=10)
+    ax.set_xticks(budgets, [str(n) for n in budgets])
+    ax.minorticks_off()
+    ax.set_xlim(0, budgets[-1] * 1.1)
+    ax.set_xlabel("answered questions")
+    ax.set_ylabel("held-out kNN accuracy")
+    ax.set_title(title[:80], fontsize=9)
+    save_plot(fig, ax, png)
 
 
 def label_efficiency_section(results: dict[str, Json], out: Path) -> str:
     parts = ["## 1. Label efficiency", ""]
-    runs = {name: r for name, r in results.items() if r["benchmark"].startswith("label-efficiency")}
-    if not runs:
+    grouped = efficiency_by_dataset(results)
+    if not grouped:
         return "\n".join([*parts, "Not run in this report.", ""])
     parts.append(
-        "A simulated annotator marks a candidate relevant when it has the query's class. After each "
-        "budget of answers the session model embeds a held-out split; kNN accuracy (k = 10) and mAP@10 "
-        "against the pool. Mean ± standard deviation over seeds."
+        "A simulated annotator marks a candidate relevant when it has the query's class. After each budget "
+        "of answers the model embeds a held-out split; kNN accuracy (k = 10) and mAP@10 of held-out items "
+        "retrieving pool items. Mean ± standard deviation over seeds; every method starts from the same draw "
+        "and the same model, so its 0-answer row is the frozen base model (dotted lines in the plots)."
     )
-    for name, result in runs.items():
-        curves = efficiency_curves(result)
-        seeds = result.get("seeds", "?")
-        parts += [
-            "",
-            f"### {result.get('data', name)}",
-            "",
-            f"Model `{result.get('model', '?')}`, {seeds} seeds.",
-        ]
+    for dataset, group in grouped.items():
+        curves: Curves = {}
+        methods: dict[str, str] = {}
+        for result in group:
+            curves.update(efficiency_curves(result))
+            methods.update(result.get("methods", {}))
+        first = group[0]
+        parts += ["", f"### {first.get('data', dataset)}", ""]
+        for result in group:
+            minutes = sum(r.get("seconds", 0) for r in result.get("runs", [])) / 60
+            parts.append(
+                f"- Model `{result.get('model', '?')}`, seeds: {result.get('seeds', '?')}, "
+                f"{minutes:.0f} min: "
+                + "; ".join(f"**{m}** {methods.get(m, '')}" for m in efficiency_curves(result))
+            )
         budgets = sorted({n for points in curves.values() for n in points})
-        header = ["answers", *[f"{order} kNN" for order in curves], *[f"{order} mAP@10" for order in curves]]
-        rows = []
-        for n in budgets:
-            row = [str(n)]
-            for metric in ("knn", "map"):
-                for points in curves.values():
-                    m = points.get(n, {}).get(metric)
-                    row.append("—" if m is None else f"{m[0]:.3f} ± {m[1]:.3f}")
-            rows.append(row)
-        parts += ["", table(header, rows), ""]
-        png = out / f"benchmarks-{name}.png"
-        fig, ax = plt.subplots(figsize=(6, 3.6))
-        for order, points in curves.items():
-            xs = list(points)
-            ys = [points[n]["knn"][0] for n in xs]
-            sd = [points[n]["knn"][1] for n in xs]
-            ax.plot(xs, ys, marker="o", label=order)
-            low = [y - s for y, s in zip(ys, sd, strict=True)]
-            high = [y + s for y, s in zip(ys, sd, strict=True)]
-            ax.fill_between(xs, low, high, alpha=0.15)
-        ax.set_xlabel("answered questions")
-        ax.set_ylabel("held-out kNN accuracy")
-        ax.set_title(str(result.get("data", name))[:70], fontsize=9)
-        save_plot(fig, ax, png)
-        parts += [f"![{name}]({png.name})", ""]
+        for metric, label in (("knn", "kNN accuracy"), ("map", "mAP@10")):
+            rows = [[str(n), *[cell(curves, m, n, metric) for m in curves]] for n in budgets]
+            parts += ["", f"{label}:", "", table(["answers", *curves], rows)]
+        png = out / f"benchmarks-label-efficiency-{dataset}.png"
+        efficiency_plot(curves, str(first.get("data", dataset)), png)
+        parts += ["", f"![label efficiency on {dataset}]({png.name})", ""]
     return "\n".join(parts)
+
+
+def efficiency_behind(results: dict[str, Json]) -> list[str]:
+    """Where a baseline beats Tunelab's active method at the largest budget both reached."""
+    lines = []
+    for dataset, group in efficiency_by_dataset(results).items():
+        curves: Curves = {}
+        for result in group:
+            curves.update(efficiency_curves(result))
+        active = curves.get("active")
+        if not active:
+            continue
+        for method, points in curves.items():
+            shared = sorted(set(points) & set(active))
+            if method == "active" or not shared:
+                continue
+            n = shared[-1]
+            ours, theirs = active[n]["knn"][0], points[n]["knn"][0]
+            if theirs > ours:
+                lines.append(
+                    f"- Label efficiency on {dataset}: after {n} answers **{method}** reaches kNN "
+                    f"{theirs:.3f}, Tunelab's active method {ours:.3f}."
+                )
+    return lines
 
 
 # ------------------------------------------------------------------ latency and memory
@@ -318,9 +374,10 @@ def machine_lines(results: dict[str, Json]) -> str:
 INSTANT_MS = 100
 
 
-def behind_section(by_bench: dict[str, Json]) -> str:
+def behind_section(by_bench: dict[str, Json], results: dict[str, Json]) -> str:
     """Every comparison with a PyTorch tool that Tunelab loses, and how busy the machine was."""
     lines = ["## Where Tunelab is behind", ""]
+    lines += efficiency_behind(results)
     engine, torch, bert = (by_bench.get(k) for k in ("engine-throughput", "torch-throughput", "bert-embed"))
     if engine and torch:
         for key, what in (
@@ -397,7 +454,7 @@ def render(results_dir: Path, out: Path) -> Path:
                 by_bench.get("bert-embed"),
             ),
             memory,
-            behind_section(by_bench),
+            behind_section(by_bench, results),
         ]
     )
     (out / "benchmarks.json").write_text(json.dumps({"smoke": smoke, "results": results}, indent=2) + "\n")
