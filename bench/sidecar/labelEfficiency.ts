@@ -29,6 +29,7 @@ import { SessionManager } from '../../src/sidecar/sessions/sessionManager';
 import { SqliteLabelStore } from '../../src/sidecar/store/sqliteLabelStore';
 import { itemsChunk, vectorsChunk } from '../../src/sidecar/testing/arrowChunks';
 import { flag, numberOption, option, SMOKE, writeResult } from '../common/benchRun';
+import { K, retrievalScores } from '../common/retrievalScores';
 
 const USAGE = `Usage: node bench/run.cjs bench/sidecar/labelEfficiency.ts [options]
   --dataset NAME       banking77 (default), ag-news (text-mlp), fashion-mnist (mlp) or synthetic (mlp)
@@ -55,7 +56,6 @@ const TEST = numberOption('test', SMOKE ? 60 : 500);
 const CHECKPOINTS = option('checkpoints', SMOKE ? '3,6' : '10,25,50,100,200')
   .split(',')
   .map(Number);
-const K = 10;
 /** The shared datasets: $TUNELAB_DATASETS, else ../shared/datasets beside the project, else /work/shared/datasets. */
 function sharedDatasets(): string {
   const tried = [
@@ -263,63 +263,6 @@ const DATASETS: Record<string, () => Dataset> = {
   'fashion-mnist': fashionMnist,
   synthetic
 };
-
-function normalized(vectors: Float32Array, dim: number): Float32Array {
-  const out = new Float32Array(vectors);
-  for (let i = 0; i < out.length / dim; i++) {
-    let s = 0;
-    for (let d = 0; d < dim; d++) {
-      s += out[i * dim + d] ** 2;
-    }
-    const n = Math.sqrt(s) || 1;
-    for (let d = 0; d < dim; d++) {
-      out[i * dim + d] /= n;
-    }
-  }
-  return out;
-}
-
-/** kNN accuracy (k = K, majority, ties to the nearer) and mAP@K of test rows retrieving pool rows by cosine. */
-export function retrievalScores(
-  pool: Float32Array,
-  poolLabels: Int32Array,
-  test: Float32Array,
-  testLabels: Int32Array,
-  dim: number
-): { knn: number; map: number } {
-  const p = normalized(pool, dim);
-  const t = normalized(test, dim);
-  const nPool = poolLabels.length;
-  let correct = 0;
-  let apSum = 0;
-  const scores = new Float32Array(nPool);
-  for (let q = 0; q < testLabels.length; q++) {
-    for (let r = 0; r < nPool; r++) {
-      let s = 0;
-      for (let d = 0; d < dim; d++) {
-        s += t[q * dim + d] * p[r * dim + d];
-      }
-      scores[r] = s;
-    }
-    const top = Array.from(scores.keys())
-      .sort((a, b) => scores[b] - scores[a])
-      .slice(0, K);
-    const votes = new Map<number, number>();
-    top.forEach((r, rank) => votes.set(poolLabels[r], (votes.get(poolLabels[r]) ?? 0) + 1 + (K - rank) * 1e-6));
-    const predicted = [...votes.entries()].sort((a, b) => b[1] - a[1])[0][0];
-    correct += predicted === testLabels[q] ? 1 : 0;
-    let hits = 0;
-    let precisionSum = 0;
-    top.forEach((r, rank) => {
-      if (poolLabels[r] === testLabels[q]) {
-        hits++;
-        precisionSum += hits / (rank + 1);
-      }
-    });
-    apSum += hits > 0 ? precisionSum / hits : 0;
-  }
-  return { knn: correct / testLabels.length, map: apSum / testLabels.length };
-}
 
 async function evaluate(session: LabelingSession, draw: Draw) {
   await session.waitForModel(undefined, 300_000);
