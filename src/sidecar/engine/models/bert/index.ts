@@ -7,3 +7,4 @@ export type { BertConfig, PoolingMode, SentencePipeline } from './config';
 export { BertModel } from './bertModel';
 export { loadSentenceEncoder, normalizeRows, poolTokens, SentenceEncoder } from './sentenceEncoder';
 export type { EncodeOptions } from './sentenceEncoder';
+export { serializeSafetensors, writeSafetensors } from './safetensorsWriter';
