@@ -184,3 +184,10 @@ def test_missing_weights_are_named(minilm_path, tmp_path):
     (d / "model.safetensors").unlink()
     with pytest.raises(ValueError, match=r"model\.safetensors is missing"):
         load_sentence_encoder(d)
+
+
+def test_vocab_txt_layout_tokenizes_like_tokenizer_json(minilm, minilm_path, texts, tmp_path):
+    d = small_copy(minilm_path, tmp_path / "legacy")
+    (d / "tokenizer.json").unlink()
+    legacy = load_sentence_encoder(d)
+    assert legacy.tokenize(texts) == minilm.tokenize(texts)

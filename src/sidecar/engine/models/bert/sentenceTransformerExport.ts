@@ -275,7 +275,7 @@ export function writeSentenceTransformerDir(outDir: string, model: SentenceTrans
     'tunelab.json': json({
       format: TUNELAB_EXPORT_FORMAT,
       formatVersion: TUNELAB_EXPORT_FORMAT_VERSION,
-      sourceModel: path.basename(path.resolve(src)),
+      sourceDir: path.resolve(src),
       encoder: model.encoderTensors ? 'trained' : 'frozen',
       pooling: pipeline.pooling,
       normalizePooled,
