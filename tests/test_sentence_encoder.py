@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tunelab.model.sentence_encoder import SentenceEncoderModel, load_sentence_encoder
@@ -95,6 +96,7 @@ def test_rows_come_back_in_input_order_whatever_the_batch_size(minilm, texts):
     np.testing.assert_allclose(small, full, atol=1e-5)
     one = minilm.encode(subset[4])
     np.testing.assert_allclose(one[0], full[4], atol=1e-5)
+    np.testing.assert_allclose(minilm.encode(pd.Series(subset)), full, atol=1e-5)
     assert minilm.encode([]).shape == (0, 384)
 
 
