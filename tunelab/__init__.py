@@ -20,6 +20,8 @@ _LAZY = {
     "fit": "fitting",
     "Tailor": "options",
     "TunedModel": "model",
+    "SentenceEncoderModel": "model",
+    "load_sentence_encoder": "model",
     "labels": "store",
     "datasets": "store",
 }
@@ -39,6 +41,7 @@ __all__ = [
     "Item",
     "Progress",
     "Question",
+    "SentenceEncoderModel",
     "Session",
     "SessionInfo",
     "SidecarClient",
@@ -51,6 +54,7 @@ __all__ = [
     "fit",
     "label",
     "labels",
+    "load_sentence_encoder",
 ]
 
 

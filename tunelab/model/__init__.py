@@ -4,6 +4,9 @@
 numpy layers (``layers``, ``activations``) wired by ``graph``, after turning items into model
 input like the sidecar does (``inputs``, ``featurizer``); ``storage`` saves and loads directories
 with the TF.js files, a safetensors copy of the weights and ``tunelab.json``.
+
+``SentenceEncoderModel`` (``sentence_encoder``) runs a sentence-transformers directory (BERT family,
+what the sidecar exports for BERT sessions) with a numpy BERT (``bert``) and the ``tokenizers`` library.
 """
 
 from __future__ import annotations
@@ -11,13 +14,16 @@ from __future__ import annotations
 from .artifacts import ModelArtifacts, ModelFormatError
 from .featurizer import TextFeaturizer, TextFeaturizerConfig
 from .layers import UnsupportedLayerError
+from .sentence_encoder import SentenceEncoderModel, load_sentence_encoder
 from .tuned import TunedModel
 
 __all__ = [
     "ModelArtifacts",
     "ModelFormatError",
+    "SentenceEncoderModel",
     "TextFeaturizer",
     "TextFeaturizerConfig",
     "TunedModel",
     "UnsupportedLayerError",
+    "load_sentence_encoder",
 ]

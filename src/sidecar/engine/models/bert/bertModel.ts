@@ -30,7 +30,7 @@ function isLinearWeight(name: string): boolean {
 }
 
 /** Maps checkpoint names onto BertModel's: drops a `bert.` prefix, old `gamma`/`beta` LayerNorm names. */
-function canonicalName(name: string): string {
+export function canonicalName(name: string): string {
   return name
     .replace(/^bert\./, '')
     .replace(/LayerNorm\.gamma$/, 'LayerNorm.weight')

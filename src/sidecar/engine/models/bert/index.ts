@@ -7,3 +7,10 @@ export type { BertConfig, PoolingMode, SentencePipeline } from './config';
 export { BertModel } from './bertModel';
 export { loadSentenceEncoder, normalizeRows, poolTokens, SentenceEncoder } from './sentenceEncoder';
 export type { EncodeOptions } from './sentenceEncoder';
+export { serializeSafetensors, writeSafetensors } from './safetensorsWriter';
+export {
+  TUNELAB_EXPORT_FORMAT,
+  TUNELAB_EXPORT_FORMAT_VERSION,
+  writeSentenceTransformerDir
+} from './sentenceTransformerExport';
+export type { DenseActivation, DenseLayerWeights, SentenceTransformerExport } from './sentenceTransformerExport';
