@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,6 +84,12 @@ def test_label_with_a_model_directory_through_a_real_sidecar(local_runtime: Path
     require_sidecar()
     frame = load_banking77_sample(n=300)
     texts, intents = frame["text"].tolist(), frame["category"].tolist()
+    # A damaged copy: the sidecar refuses it naming the field, and keeps serving.
+    broken = tiny_bert.parent / "broken"
+    shutil.copytree(tiny_bert, broken)
+    (broken / "model.safetensors").write_bytes(b"\x00" * 4)
+    with pytest.raises(ValueError, match=r"/modelPath.*model\.safetensors is truncated"):
+        tunelab.label(texts, model=str(broken), name="broken-encoder")
     session = tunelab.label(texts, model=str(tiny_bert), name="tiny-encoder", top_k=4, update_every=2)
     assert session.info.config.model == "sentence-encoder"
     assert session.info.config.model_path == str(tiny_bert.resolve())
