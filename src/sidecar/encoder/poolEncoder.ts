@@ -21,8 +21,9 @@ export function textHash(text: string): Buffer {
 export class PoolEncoder {
   private client?: Promise<EncoderClient>;
   private identity?: Promise<string>;
-  /** Pool items embedded from the cache / by the encoder. */
-  readonly counts = { cached: 0, encoded: 0 };
+  /** embed() calls in flight (the pool's chunks, model/embed): the worker ends only when none is. */
+  private active = 0;
+  private releaseWanted = false;
 
   constructor(
     private readonly modelDir: string,
@@ -32,11 +33,27 @@ export class PoolEncoder {
 
   /**
    * Embeds `texts` slice by slice, in order; `onSlice` gets each slice's vectors (row-major, SLICE_ROWS rows
-   * or fewer) and is awaited before the next slice starts.
+   * or fewer) and how many of them came from the cache, and is awaited before the next slice starts.
    */
   async embed(
     texts: readonly string[],
-    onSlice: (vectors: Float32Array, last: boolean) => Promise<void>
+    onSlice: (vectors: Float32Array, last: boolean, fromCache: number) => Promise<void>
+  ): Promise<void> {
+    this.active++;
+    this.releaseWanted = false;
+    try {
+      await this.embedSlices(texts, onSlice);
+    } finally {
+      this.active--;
+      if (this.active === 0 && this.releaseWanted) {
+        this.close();
+      }
+    }
+  }
+
+  private async embedSlices(
+    texts: readonly string[],
+    onSlice: (vectors: Float32Array, last: boolean, fromCache: number) => Promise<void>
   ): Promise<void> {
     const modelId = await (this.identity ??= modelIdentity(this.modelDir));
     for (let start = 0; start < texts.length; start += SLICE_ROWS) {
@@ -56,14 +73,20 @@ export class PoolEncoder {
           this.dim
         );
       }
-      this.counts.cached += slice.length - missing.length;
-      this.counts.encoded += missing.length;
-      await onSlice(vectors, start + SLICE_ROWS >= texts.length);
+      await onSlice(vectors, start + SLICE_ROWS >= texts.length, slice.length - missing.length);
     }
   }
 
-  /** Ends the encoder worker (the pool is in); a later chunk starts a new one. */
+  /** The encoder worker may end once no embedding is in flight (the pool is in); a later call starts a new one. */
   release(): void {
+    this.releaseWanted = true;
+    if (this.active === 0) {
+      this.close();
+    }
+  }
+
+  /** Ends the encoder worker now (the session closes); embeddings in flight fail. */
+  close(): void {
     const client = this.client;
     this.client = undefined;
     void client?.then(c => c.close()).catch(() => undefined);

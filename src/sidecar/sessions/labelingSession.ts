@@ -118,6 +118,8 @@ export class LabelingSession {
   private readonly fixedEmbedder?: HashedNgramEmbedder;
   /** Sentence-encoder sessions: the frozen encoder (cache + its own worker) whose embeddings the adapter trains on. */
   private readonly poolEncoder?: PoolEncoder;
+  /** Pool items whose encoder embedding came from the embedding cache. */
+  private cachedItems = 0;
   private worker?: ModelWorker;
   private loop?: TrainingLoop;
   private loadChain: Promise<void> = Promise.resolve();
@@ -239,9 +241,7 @@ export class LabelingSession {
       lastLoss: this.loop?.lastLoss ?? null,
       training: this.loop?.training ?? false,
       ...(this.worker ? { backend: this.worker.info.backend.name } : {}),
-      ...(this.poolEncoder
-        ? { embedding: this.vectors.size < this.pool.size, cachedItems: this.poolEncoder.counts.cached }
-        : {}),
+      ...(this.poolEncoder ? { embedding: this.vectors.size < this.pool.size, cachedItems: this.cachedItems } : {}),
       finished: this.finished
     };
   }
@@ -406,14 +406,15 @@ export class LabelingSession {
    * questions flow while the pool embeds. The encoder worker ends once the last chunk is in.
    */
   private async encodeChunk(encoder: PoolEncoder, texts: string[], isLast: boolean): Promise<void> {
-    await encoder.embed(texts, async (vectors, lastSlice) => {
+    await encoder.embed(texts, async (vectors, lastSlice, fromCache) => {
       if (this.closed) {
         throw new Error('session closed');
       }
+      this.cachedItems += fromCache;
       const rows = vectors.length / encoder.dim;
       await (this.worker as ModelWorker).appendPool(vectors, v => this.embedded(v, rows, isLast && lastSlice));
     });
-    if (!this.loading) {
+    if (isLast) {
       encoder.release();
     }
   }
@@ -913,7 +914,7 @@ export class LabelingSession {
       at += vectors.length;
     });
     if (!this.loading) {
-      encoder.release();
+      encoder.release(); // deferred while the pool's last chunks still embed
     }
     return out;
   }
@@ -946,7 +947,7 @@ export class LabelingSession {
     this.prefetch.clear();
     this.cache.clear();
     this.loop?.close();
-    this.poolEncoder?.release();
+    this.poolEncoder?.close();
     // The last version is written before its worker goes.
     const archived = this.archive?.flush() ?? Promise.resolve();
     void archived.finally(() => this.worker?.close());
