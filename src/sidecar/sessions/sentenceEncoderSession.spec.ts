@@ -126,6 +126,62 @@ describe('a similarity session on a pretrained sentence encoder (adapter mode)',
     expect(row(second).candidates.length).toBe(5);
   });
 
+  it('a restarted sidecar restores the dataset from the store and the cache: no encoder, the adapter weights back', async () => {
+    const file = join(tmp, 'restart', 'labels.sqlite3');
+    const open = () => {
+      const store = SqliteLabelStore.open({ file });
+      const manager = new SessionManager(
+        store,
+        { progressChanged: () => undefined, sessionsChanged: () => undefined },
+        { root: new AllowedRoot(join(tmp, 'models')), embeddingCache: cache }
+      );
+      return { store, manager };
+    };
+    const { store, manager: before } = open();
+    const pool = texts(200, 3);
+    const session = await before.createReady(config('restart', { updateEvery: 2 }));
+    session.appendItems({ chunkIndex: 0, totalItems: pool.length, isLast: true, payload: itemsChunk(pool) });
+    await session.settled();
+    for (let i = 0; i < 2; i++) {
+      const question = session.nextQuestion('c');
+      if (question === null) {
+        throw new Error('no question');
+      }
+      session.answer('c', {
+        questionId: question.id,
+        answerId: `r${i}`,
+        relevant: [question.candidates[1].id],
+        ignore: false
+      });
+    }
+    expect((await session.waitForModel(1, 60_000)).reached).toBe(true);
+    const trained = await session.adapterDense();
+    // The version the restart loads is on disk.
+    for (let waited = 0; !store.modelVersions(session.id).some(v => v.version >= 1 && v.path !== null); waited++) {
+      if (waited > 600) {
+        throw new Error('model version 1 was never saved');
+      }
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
+    before.closeAll();
+
+    const startsBefore = encoderStarts.count;
+    const after = open().manager;
+    const restored = after.get(session.id);
+    await restored.ready;
+    await restored.settled();
+    try {
+      expect(restored.progress()).toMatchObject({ done: 2, loadedItems: pool.length, cachedItems: pool.length });
+      expect(restored.modelVersion).toBeGreaterThanOrEqual(1);
+      expect(encoderStarts.count).toBe(startsBefore);
+      expect(Array.from((await restored.adapterDense()).weight.subarray(0, 8))).toEqual(
+        Array.from(trained.weight.subarray(0, 8))
+      );
+    } finally {
+      after.closeAll();
+    }
+  });
+
   describe('a model directory that cannot be used is an InvalidParams naming /modelPath', () => {
     const refused = async (extra: Partial<SessionConfig>, name: string, anyModelPath = false) => {
       const err = await manager.createReady(config(name, extra), { anyModelPath }).catch((e: unknown) => e);
