@@ -49,6 +49,8 @@ FIRST_CHUNK_ITEMS = 2_000
 CHUNK_ITEMS = 10_000
 #: ``show_progress=None`` shows a bar from this many items on.
 AUTO_PROGRESS_ITEMS = 5_000
+#: A sentence encoder that embeds nothing for this long has failed (the upload thread reports it).
+EMBEDDING_STALL_SECONDS = 300
 
 
 def label(
@@ -671,6 +673,7 @@ class Session:
         the upload thread, which may start before ``label()`` has returned)."""
         if self._bar is not None:
             self._bar.set_description(f"Embedding {self.name}", len(self._data))
+        last, since = -1, time.monotonic()
         while not self._closed:
             info = self._client.request(Methods.SESSION_GET, {"sessionId": session_id}, idempotent=True)
             progress = SessionInfo.from_json(info).progress
@@ -678,6 +681,13 @@ class Session:
                 self._bar.update(progress.loaded_items)
             if not progress.embedding and progress.loaded_items >= progress.item_count:
                 return
+            if progress.loaded_items != last:
+                last, since = progress.loaded_items, time.monotonic()
+            elif time.monotonic() - since > EMBEDDING_STALL_SECONDS:
+                raise RuntimeError(
+                    f"the sidecar stopped embedding the pool of {self.name!r} at {last} of "
+                    f"{progress.item_count} items for {EMBEDDING_STALL_SECONDS} s; see the sidecar log"
+                )
             time.sleep(poll)
 
     def _recreate(self, stale_id: str) -> None:
