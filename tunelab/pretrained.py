@@ -75,7 +75,13 @@ def looks_like_hub_name(model: str) -> bool:
     if model.lower() in MINILM_ALIASES:
         return True
     parts = model.split("/")
-    return len(parts) == 2 and all(parts) and not model.startswith((".", "~")) and not Path(model).exists()
+    return (
+        len(parts) == 2
+        and all(parts)
+        and not model.startswith((".", "~"))
+        and not model.endswith(".json")
+        and not Path(model).exists()
+    )
 
 
 def resolve_pretrained(model: str) -> Path:
