@@ -140,7 +140,7 @@ def label(
         Training: train after every N answers, epochs per round, Adam's learning rate, batch size,
         ``"triplet"``, ``"infonce"`` or ``"cosine"`` loss and its margin. Left unset, the sidecar's
         defaults (``session.info.config`` shows them): every answer, 2 epochs, learning rate 1e-3 (3e-4
-        for ``"text-mlp"``), batch 64, ``"infonce"``.
+        for ``"text-mlp"``, 1e-4 for pretrained sentence encoders), batch 64, ``"infonce"``.
     query_order, random_share, hard_negatives, random_negatives, keep_same_question, questions_per_round, \
 match_pool_size:
         Questions: ``"active"`` (uncertainty + diversity + a ``random_share`` of random queries),
