@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .pretrained import is_encoder_dir, looks_like_hub_name, resolve_pretrained
 from .protocol import TRAINING_OPTIONS, TailorConfig
 
 #: Built-in models and the content types they embed.
@@ -66,7 +67,8 @@ def tailor_config(tailor: Tailor | dict[str, Any] | None) -> TailorConfig | None
 
 
 def resolve_model(model: str | os.PathLike[str], content_type: str) -> tuple[str, str | None]:
-    """``(model, model_path)`` for the sidecar: a built-in name, or ``"file"`` plus a model.json path."""
+    """``(model, model_path)`` for the sidecar: a built-in name, ``"file"`` plus a model.json path, or
+    ``"sentence-encoder"`` plus a pretrained model directory (found offline, see ``tunelab.pretrained``)."""
     if isinstance(model, str) and model in ("auto", *BUILTIN_MODELS):
         name = AUTO_MODELS[content_type] if model == "auto" else model
         if content_type not in BUILTIN_MODELS[name]:
@@ -76,8 +78,17 @@ def resolve_model(model: str | os.PathLike[str], content_type: str) -> tuple[str
                 f"model={name!r} embeds {allowed} items, but this data is {content_type}; use {suggest}"
             )
         return name, None
+    if isinstance(model, str) and looks_like_hub_name(model):
+        return _sentence_encoder(resolve_pretrained(model), content_type)
     if isinstance(model, (str, os.PathLike)):
         path = Path(model).expanduser()
+        if path.is_dir() and not (path / "model.json").is_file() and (path / "config.json").is_file():
+            if not is_encoder_dir(path):
+                raise FileNotFoundError(
+                    f"{str(path)!r} looks like a Hugging Face model directory but lacks model.safetensors "
+                    "or a tokenizer (tokenizer.json or vocab.txt)"
+                )
+            return _sentence_encoder(path, content_type)
         if path.is_dir():
             path = path / "model.json"
         if path.suffix == ".json":
@@ -86,9 +97,21 @@ def resolve_model(model: str | os.PathLike[str], content_type: str) -> tuple[str
             return "file", str(path.resolve())
         raise ValueError(
             f"model={os.fspath(model)!r} is neither a built-in model ('auto', "
-            f"{', '.join(repr(m) for m in BUILTIN_MODELS)}) nor a TF.js model.json path"
+            f"{', '.join(repr(m) for m in BUILTIN_MODELS)}), a pretrained sentence encoder "
+            "('all-MiniLM-L6-v2', 'org/name' in the Hugging Face cache, or its directory) "
+            "nor a TF.js model.json path"
         )
     raise TypeError(f"model must be a name or a model.json path, not {type(model).__name__}")
+
+
+def _sentence_encoder(path: Path, content_type: str) -> tuple[str, str]:
+    if content_type != "text":
+        raise ValueError(f"a pretrained sentence encoder embeds text items, but this data is {content_type}")
+    return "sentence-encoder", str(path.resolve())
+
+
+#: ``training_mode`` of pretrained sentence encoders.
+TRAINING_MODES = ("adapter", "top-layers", "full")
 
 
 def training_options(options: dict[str, Any]) -> dict[str, Any]:

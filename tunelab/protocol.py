@@ -30,7 +30,7 @@ class ProtocolVersion:
         return {"major": self.major, "minor": self.minor}
 
 
-PROTOCOL_VERSION = ProtocolVersion(major=1, minor=2)
+PROTOCOL_VERSION = ProtocolVersion(major=1, minor=3)
 
 #: Path of the authenticated Jupyter websocket route, relative to the base URL.
 WEBSOCKET_ROUTE = "tunelab/ws"
@@ -207,6 +207,10 @@ class Progress:
     finished: bool | None = None
     #: The current round of ``questions_per_round`` questions, from 1 (protocol 1.2).
     round: int | None = None
+    #: True while a sentence encoder embeds pool items (protocol 1.3).
+    embedding: bool | None = None
+    #: Pool items whose embedding came from the on-disk embedding cache (protocol 1.3).
+    cached_items: int | None = None
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Progress:
@@ -227,6 +231,8 @@ class Progress:
             backend=obj.get("backend"),
             finished=_opt(obj.get("finished"), bool),
             round=_opt(obj.get("round"), int),
+            embedding=_opt(obj.get("embedding"), bool),
+            cached_items=_opt(obj.get("cachedItems"), int),
         )
 
     def __repr__(self) -> str:
@@ -236,6 +242,7 @@ class Progress:
                 ("saved", self.saved),
                 ("last_loss", None if self.last_loss is None else round(self.last_loss, 4)),
                 ("training", self.training),
+                ("embedding", self.embedding),
                 ("finished", self.finished),
             )
             if value is not None
@@ -275,6 +282,8 @@ TRAINING_OPTIONS: dict[str, str] = {
 _MODEL_OPTIONS: dict[str, str] = {
     "input_shape": "inputShape",
     "model_path": "modelPath",
+    "training_mode": "trainingMode",
+    "train_layers": "trainLayers",
     "output_dim": "outputDim",
     "seed": "seed",
 }
@@ -334,8 +343,12 @@ class SessionConfig:
     # ---- protocol 1.1: model options
     #: Element shape of image ([height, width, channels]) and vector ([dim]) items.
     input_shape: tuple[int, ...] | None = None
-    #: A TF.js ``model.json`` (model "file").
+    #: A TF.js ``model.json`` (model "file"), or a model directory (model "sentence-encoder").
     model_path: str | None = None
+    #: ``sentence-encoder`` (protocol 1.3): "adapter", "top-layers" or "full".
+    training_mode: str | None = None
+    #: ``training_mode="top-layers"``: how many top transformer layers train.
+    train_layers: int | None = None
     tailor: TailorConfig | None = None
     #: Embedding size of the built-in models.
     output_dim: int | None = None

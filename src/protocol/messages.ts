@@ -96,7 +96,12 @@ export const Progress = Type.Object({
   finished: Type.Optional(Type.Boolean()),
   // ---- protocol 1.2
   /** The current round of `questionsPerRound` questions, from 1. */
-  round: Type.Optional(Type.Integer({ minimum: 1 }))
+  round: Type.Optional(Type.Integer({ minimum: 1 })),
+  // ---- protocol 1.3: pretrained sentence encoders
+  /** True while a sentence encoder embeds pool items (`loadedItems` of `itemCount` are in the index). */
+  embedding: Type.Optional(Type.Boolean()),
+  /** Pool items whose encoder embedding came from the on-disk embedding cache instead of the encoder. */
+  cachedItems: Type.Optional(Type.Integer({ minimum: 0 }))
 });
 export type Progress = Static<typeof Progress>;
 
@@ -129,12 +134,21 @@ export const TrainingOptions = Type.Object({
 });
 export type TrainingOptions = Static<typeof TrainingOptions>;
 
+/**
+ * What a `sentence-encoder` session trains: "adapter" (the encoder frozen, its pool embeddings cached, a
+ * linear head trained over them; the CPU default), "top-layers" (the top `trainLayers` transformer layers
+ * too), "full" (every weight).
+ */
+export const TrainingMode = Type.Union([Type.Literal('adapter'), Type.Literal('top-layers'), Type.Literal('full')]);
+export type TrainingMode = Static<typeof TrainingMode>;
+
 export const SessionConfig = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
   task: Task,
   /**
    * Embedding model: "hashed-ngram" (fixed text embedding, no training), "text-mlp" (hashed
-   * n-grams + trainable MLP), "mlp" (vectors, flattened images), "cnn" (images), "file" (modelPath).
+   * n-grams + trainable MLP), "mlp" (vectors, flattened images), "cnn" (images), "file" (modelPath),
+   * "sentence-encoder" (a BERT-family Hugging Face / sentence-transformers directory at modelPath).
    */
   model: Type.String({ minLength: 1, maxLength: 200 }),
   contentType: ContentType,
@@ -145,8 +159,15 @@ export const SessionConfig = Type.Object({
   ...TrainingOptions.properties,
   /** Element shape of image ([height, width, channels]) and vector ([dim]) items. */
   inputShape: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 65536 }), { minItems: 1, maxItems: 3 })),
-  /** A user's TF.js LayersModel (`model.json`), inside the sidecar's allowed root. */
+  /**
+   * `file`: a user's TF.js LayersModel (`model.json`), inside the sidecar's allowed root. `sentence-encoder`:
+   * the model directory, inside the allowed root or a model root (docs/architecture.md, Security).
+   */
   modelPath: Type.Optional(Type.String({ maxLength: 4096 })),
+  /** Protocol 1.3, `sentence-encoder` only: what trains (default "adapter"). */
+  trainingMode: Type.Optional(TrainingMode),
+  /** Protocol 1.3, `trainingMode: "top-layers"`: how many top transformer layers train (default 2). */
+  trainLayers: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
   /** Tailor a general model into an embedding model. */
   tailor: Type.Optional(
     Type.Object({

@@ -11,7 +11,12 @@ export const SidecarConfigSchema = Type.Object({
   /** Model paths (modelPath, model/save) must resolve inside it; default: the process cwd. */
   rootDir: Type.Optional(Type.String({ minLength: 1 })),
   /** Where the label store and model versions live (docs/storage.md); TUNELAB_DATA_DIR overrides it. */
-  dataDir: Type.Optional(Type.String({ minLength: 1 }))
+  dataDir: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * Directories pretrained model directories may be read from besides rootDir (the Hugging Face cache, the
+   * folders of installed model packages); set by the supervisor, never by a client.
+   */
+  modelRoots: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 64 }))
 });
 export type SidecarConfig = Static<typeof SidecarConfigSchema>;
 

@@ -5,6 +5,8 @@
  */
 import { ConfigError, parseConfig } from './config';
 import { openLabelStore } from './store/openLabelStore';
+import { resolveDataDir } from './store/dataDir';
+import { openEmbeddingCache } from './store/embeddingCache';
 import { describeError, log } from './log';
 import { RunningSidecarServer, startSidecarServer } from './sidecarServer';
 import { readConfigLine } from './stdinConfigLine';
@@ -33,7 +35,9 @@ async function main(): Promise<void> {
       target: parsed.target,
       secret: parsed.config.secret,
       rootDir: parsed.config.rootDir,
-      store: openLabelStore(parsed.config.dataDir)
+      modelRoots: parsed.config.modelRoots,
+      store: openLabelStore(parsed.config.dataDir),
+      embeddingCache: openEmbeddingCache(resolveDataDir(parsed.config.dataDir))
     });
   } catch (err) {
     log('error', `cannot listen: ${describeError(err)}`);

@@ -9,6 +9,7 @@ import { Handshake } from './rpc/handshake';
 import { registerHandlers } from './rpc/handlers';
 import { AllowedRoot } from './data/allowedRoot';
 import type { LabelStore } from './store/labelStore';
+import type { EmbeddingCache } from './store/embeddingCache';
 import { SessionManager } from './sessions/sessionManager';
 
 /** The line printed on stdout once the sidecar listens (docs/protocol.md, "Sidecar process contract"). */
@@ -23,6 +24,10 @@ export interface SidecarServerOptions {
   store: LabelStore;
   /** Allowed root for model paths (default: the process cwd). */
   rootDir?: string;
+  /** Where pretrained model directories may also be read from (SidecarConfig.modelRoots). */
+  modelRoots?: string[];
+  /** Pool embeddings of frozen sentence encoders; the server closes it when it closes. */
+  embeddingCache?: EmbeddingCache;
   helloTimeoutMs?: number;
 }
 
@@ -34,7 +39,7 @@ export interface RunningSidecarServer {
 /** Listens on the configured socket and serves the protocol to every connection. */
 export async function startSidecarServer(options: SidecarServerOptions): Promise<RunningSidecarServer> {
   const hub = new ConnectionHub();
-  const root = new AllowedRoot(options.rootDir);
+  const root = new AllowedRoot(options.rootDir, options.modelRoots);
   const sessions = new SessionManager(
     options.store,
     {
@@ -42,7 +47,7 @@ export async function startSidecarServer(options: SidecarServerOptions): Promise
       sessionsChanged: list => hub.notifySessionsChanged(list),
       modelUpdated: (sessionId, record) => hub.notifyModelUpdated(sessionId, record)
     },
-    { root }
+    { root, embeddingCache: options.embeddingCache }
   );
   const secretDigest = Handshake.digest(options.secret);
   const limits = { maxTextBytes: LIMITS.maxTextMessageBytes, maxBinaryBytes: LIMITS.maxBinaryMessageBytes };
@@ -78,6 +83,7 @@ export async function startSidecarServer(options: SidecarServerOptions): Promise
       hub.closeAll();
       sessions.closeAll();
       options.store.close();
+      options.embeddingCache?.close();
       await new Promise<void>(resolve => server.close(() => resolve()));
       if (options.target.transport === 'unix') {
         removeSocketFile(options.target.path);

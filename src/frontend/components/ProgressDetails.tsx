@@ -14,6 +14,7 @@ export function ProgressDetails(props: { session: SessionInfo | null; progress: 
   return (
     <div className="tl-ProgressDetails" data-testid="tl-progress">
       <ProgressCounters progress={progress} />
+      <EmbeddingBar progress={progress} />
       <span className="tl-ProgressDetails-row">
         <Stat
           label={progress?.round ? `round ${progress.round}` : 'this round'}
@@ -81,6 +82,35 @@ function TrainingIndicator(props: { progress: Progress | null }): JSX.Element | 
         </span>
       ) : null}
     </span>
+  );
+}
+
+/**
+ * While a pretrained sentence encoder embeds the pool (questions already flow from the part embedded):
+ * how many items are in the index, as a bar and in numbers.
+ */
+function EmbeddingBar(props: { progress: Progress | null }): JSX.Element | null {
+  const { progress } = props;
+  if (!progress?.embedding || progress.itemCount === 0) {
+    return null;
+  }
+  const share = Math.min(1, progress.loadedItems / progress.itemCount);
+  const cached = progress.cachedItems ? `, ${progress.cachedItems.toLocaleString()} from the cache` : '';
+  const label = `Embedding the pool: ${progress.loadedItems.toLocaleString()} of ${progress.itemCount.toLocaleString()} items${cached}`;
+  return (
+    <div className="tl-EmbeddingBar" data-testid="tl-embedding" title={label}>
+      <span className="tl-EmbeddingBar-label">{label}</span>
+      <div
+        className="tl-EmbeddingBar-track"
+        role="progressbar"
+        aria-label="Embedding the pool"
+        aria-valuemin={0}
+        aria-valuemax={progress.itemCount}
+        aria-valuenow={progress.loadedItems}
+      >
+        <span className="tl-EmbeddingBar-fill" style={{ width: `${100 * share}%` }} />
+      </div>
+    </div>
   );
 }
 

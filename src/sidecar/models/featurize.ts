@@ -17,5 +17,7 @@ export function featurize(chunk: PoolChunk, transform: InputTransform): Float32A
       }
       return out;
     }
+    case 'sentence-encoder':
+      throw new Error('sentence-encoder texts are embedded by PoolEncoder, not featurized');
   }
 }

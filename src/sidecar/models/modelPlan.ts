@@ -5,15 +5,18 @@ import { resolveTextFeaturizerConfig } from '../engine/models/textFeaturizer';
 import { AllowedRoot } from '../data/allowedRoot';
 import { rowSizeOf } from '../data/poolChunk';
 import { invalidParams } from '../errors';
+import { checkSentenceEncoderDir } from '../encoder/modelDir';
 
 /** Built-in model names (`SessionConfig.model`). */
-export const MODEL_NAMES = ['hashed-ngram', 'text-mlp', 'mlp', 'cnn', 'file'] as const;
+export const MODEL_NAMES = ['hashed-ngram', 'text-mlp', 'mlp', 'cnn', 'file', 'sentence-encoder'] as const;
 
 /** How raw content becomes model input; recorded in exported models' metadata (docs/model-format.md). */
 export type InputTransform =
   | { type: 'hashed-text'; featurizer: TextFeaturizerConfig }
   | { type: 'vector' }
-  | { type: 'image'; scale: number; layout: 'HWC' };
+  | { type: 'image'; scale: number; layout: 'HWC' }
+  /** Texts embedded by a frozen sentence encoder (a Hugging Face directory) in its own worker, then cached. */
+  | { type: 'sentence-encoder'; modelDir: string };
 
 /** A session's model, decided (and validated) from its config before any worker starts. */
 export type ModelPlan =
@@ -28,12 +31,23 @@ export type ModelPlan =
  */
 export const TEXT_MLP_TRAINER: TrainerOptions = { anchorWeight: 1 };
 
+/**
+ * The sentence-encoder adapter's trainer: anchored to the pretrained embeddings, since a dense head moves
+ * texts no label names as much as the labeled ones (same reasoning as TEXT_MLP_TRAINER).
+ */
+export const SENTENCE_ADAPTER_TRAINER: TrainerOptions = { anchorWeight: 1 };
+
 /** Hashed text features of text-mlp: 1024 buckets keeps a 100k pool's features at 400 MB in the worker. */
 export const TEXT_MLP_FEATURIZER: Partial<TextFeaturizerConfig> = { buckets: 1024, charNgrams: [3, 5], words: true };
 const DEFAULT_TEXT_DIM = 256;
 /** Wider inputs are projected down (JL) so a 100k index stays small and scans stay fast. */
 const MAX_DEFAULT_DIM = 256;
 const IMAGE_SCALE = 1 / 255;
+
+export interface PlanOptions {
+  /** The model directory may lie outside the allowed and model roots (a kernel client, or a stored dataset). */
+  anyModelPath?: boolean;
+}
 
 /**
  * Trainer options merged over every trainable model's own (ModelSpec.trainer), empty in the sidecar. The
@@ -43,15 +57,15 @@ const IMAGE_SCALE = 1 / 255;
 export const BENCHMARK_TRAINER_OVERRIDES: TrainerOptions = {};
 
 /** Validates model/content/shape/path choices; throws InvalidParams naming the field. */
-export function planModel(config: SessionConfig, root: AllowedRoot): ModelPlan {
-  const plan = choosePlan(config, root);
+export function planModel(config: SessionConfig, root: AllowedRoot, options: PlanOptions = {}): ModelPlan {
+  const plan = choosePlan(config, root, options);
   if (plan.kind !== 'trainable' || Object.keys(BENCHMARK_TRAINER_OVERRIDES).length === 0) {
     return plan;
   }
   return { ...plan, spec: { ...plan.spec, trainer: { ...plan.spec.trainer, ...BENCHMARK_TRAINER_OVERRIDES } } };
 }
 
-function choosePlan(config: SessionConfig, root: AllowedRoot): ModelPlan {
+function choosePlan(config: SessionConfig, root: AllowedRoot, options: PlanOptions): ModelPlan {
   const { model, contentType } = config;
   const seed = config.seed ?? 1;
   const needs = (wanted: string[]): void => {
@@ -115,6 +129,24 @@ function choosePlan(config: SessionConfig, root: AllowedRoot): ModelPlan {
         spec,
         transform: transformOf(config),
         inputShape: [...(config.inputShape as number[])]
+      };
+    }
+    case 'sentence-encoder': {
+      needs(['text']);
+      if (config.modelPath === undefined) {
+        throw invalidParams('/modelPath', "model 'sentence-encoder' needs modelPath (a Hugging Face model directory)");
+      }
+      const mode = config.trainingMode ?? 'adapter';
+      if (mode !== 'adapter') {
+        throw invalidParams('/trainingMode', `trainingMode '${mode}' is not available yet; use 'adapter'`);
+      }
+      const modelDir = root.resolveModelDir(config.modelPath, '/modelPath', options.anyModelPath);
+      const { dim } = checkSentenceEncoderDir(modelDir, '/modelPath');
+      return {
+        kind: 'trainable',
+        spec: { kind: 'linear-adapter', dim, trainer: SENTENCE_ADAPTER_TRAINER },
+        transform: { type: 'sentence-encoder', modelDir },
+        inputShape: [dim]
       };
     }
     default:

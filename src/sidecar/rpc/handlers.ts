@@ -49,12 +49,16 @@ export function registerHandlers(client: ClientConnection, { sessions, hub, root
 
   client.handle('ping', () => ({ time: Date.now() }));
 
-  client.handle('createSession', async config => (await sessions.createReady(config)).info());
+  // Browsers reach the sidecar through the relay (clientKind 'browser'); anyone else proved the secret
+  // from the 0600 connection file, so may name a model directory outside the roots (docs/architecture.md).
+  client.handle('createSession', async config =>
+    (await sessions.createReady(config, { anyModelPath: client.identity?.clientKind !== 'browser' })).info()
+  );
 
   client.handle('appendItems', async ({ sessionId, ...chunk }) => {
     const session = sessions.get(sessionId);
     session.appendItems(chunk);
-    await session.settled();
+    await session.chunkAcknowledged();
     return session.loadState();
   });
 

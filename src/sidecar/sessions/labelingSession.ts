@@ -40,6 +40,9 @@ import { ACTIVE_TUNING, Pick, QuerySelector } from './querySelector';
 import type { Neighbour } from '../index/exactKnn';
 import { EffectiveConfig, PREFETCH_DEPTH, withDefaults } from './sessionOptions';
 import { Rng } from '../engine/training/random';
+import { PoolEncoder } from '../encoder/poolEncoder';
+import { DenseLayerExport, linearAdapterDense } from '../models/linearAdapterExport';
+import { EmbeddingCache, NO_EMBEDDING_CACHE } from '../store/embeddingCache';
 
 /** Who holds questions: one id per client connection. */
 export type HolderId = string;
@@ -59,6 +62,10 @@ export interface SessionDeps {
   identity?: { id: string; createdAt: string };
   /** Its model versions; the model starts from the last saved one's weights. */
   restoredModel?: { records: ModelVersionRecord[]; weights?: string };
+  /** Pool embeddings of frozen sentence encoders, shared by sessions (none: embed everything). */
+  embeddingCache?: EmbeddingCache;
+  /** A model directory may lie outside the allowed and model roots (the creating client is a kernel). */
+  anyModelPath?: boolean;
 }
 
 /** Chunks sent without `uploadId` (protocol 1.1 clients) belong to this upload. */
@@ -109,6 +116,10 @@ export class LabelingSession {
   private readonly prefetch: PrefetchQueue;
   private readonly cache = new NeighbourCache();
   private readonly fixedEmbedder?: HashedNgramEmbedder;
+  /** Sentence-encoder sessions: the frozen encoder (cache + its own worker) whose embeddings the adapter trains on. */
+  private readonly poolEncoder?: PoolEncoder;
+  /** Pool items whose encoder embedding came from the embedding cache. */
+  private cachedItems = 0;
   private worker?: ModelWorker;
   private loop?: TrainingLoop;
   private loadChain: Promise<void> = Promise.resolve();
@@ -152,7 +163,15 @@ export class LabelingSession {
     this.id = deps.identity?.id ?? randomUUID();
     this.createdAt = deps.identity?.createdAt ?? new Date().toISOString();
     this.config = withDefaults(config);
-    this.plan = planModel(this.config, deps.root);
+    // A stored dataset's model directory was checked when the dataset was created.
+    this.plan = planModel(this.config, deps.root, { anyModelPath: deps.anyModelPath || deps.identity !== undefined });
+    if (this.plan.kind === 'trainable' && this.plan.transform.type === 'sentence-encoder') {
+      this.poolEncoder = new PoolEncoder(
+        this.plan.transform.modelDir,
+        this.plan.inputShape[0],
+        deps.embeddingCache ?? NO_EMBEDDING_CACHE
+      );
+    }
     this.pool = new ItemPool(this.config.contentType === 'image' ? this.config.inputShape : undefined);
     this.rng = new Rng(this.config.seed ?? 1);
     this.selector = new QuerySelector({
@@ -222,6 +241,7 @@ export class LabelingSession {
       lastLoss: this.loop?.lastLoss ?? null,
       training: this.loop?.training ?? false,
       ...(this.worker ? { backend: this.worker.info.backend.name } : {}),
+      ...(this.poolEncoder ? { embedding: this.vectors.size < this.pool.size, cachedItems: this.cachedItems } : {}),
       finished: this.finished
     };
   }
@@ -341,7 +361,10 @@ export class LabelingSession {
 
   /** Makes a (stored) chunk's new items part of the pool and starts embedding them. */
   private applyChunk(chunk: StoredChunk, decodedRows: number, fresh: PoolChunk, items: readonly StoredItem[]): void {
-    const features = this.fixedEmbedder || fresh.items.length === 0 ? undefined : featurize(fresh, this.transform());
+    const features =
+      this.fixedEmbedder || this.poolEncoder || fresh.items.length === 0
+        ? undefined
+        : featurize(fresh, this.transform());
     if (chunk.uploadId !== this.upload.id || chunk.chunkIndex === 0) {
       this.upload = { id: chunk.uploadId, next: 0, remaining: chunk.totalItems };
       this.loading = true;
@@ -361,18 +384,55 @@ export class LabelingSession {
     } else {
       this.loadChain = this.loadChain
         .then(() => this.ready)
-        .then(() =>
-          features === undefined
+        .then(() => {
+          if (this.poolEncoder && rows > 0) {
+            return this.encodeChunk(this.poolEncoder, fresh.texts ?? [], isLast);
+          }
+          return features === undefined
             ? this.embedded(new Float32Array(0), 0, isLast)
-            : (this.worker as ModelWorker).appendPool(features, v => this.embedded(v, rows, isLast))
-        )
-        .catch(err => log('error', `session ${this.id}: embedding a chunk failed: ${describeError(err)}`));
+            : (this.worker as ModelWorker).appendPool(features, v => this.embedded(v, rows, isLast));
+        })
+        .catch(err => {
+          if (!this.closed) {
+            log('error', `session ${this.id}: embedding a chunk failed: ${describeError(err)}`);
+          }
+        });
+    }
+  }
+
+  /**
+   * A sentence-encoder chunk: the frozen encoder's embeddings (cached, or from its worker) slice by slice,
+   * each slice through the adapter in the trainer worker and into the index as soon as it is ready, so
+   * questions flow while the pool embeds. The encoder worker ends once the last chunk is in.
+   */
+  private async encodeChunk(encoder: PoolEncoder, texts: string[], isLast: boolean): Promise<void> {
+    await encoder.embed(texts, async (vectors, lastSlice, fromCache) => {
+      if (this.closed) {
+        throw new Error('session closed');
+      }
+      this.cachedItems += fromCache;
+      const rows = vectors.length / encoder.dim;
+      await (this.worker as ModelWorker).appendPool(vectors, v => this.embedded(v, rows, isLast && lastSlice));
+    });
+    if (isLast) {
+      encoder.release();
     }
   }
 
   /** Resolves once every appended chunk is embedded. */
   async settled(): Promise<void> {
     await this.loadChain;
+  }
+
+  /**
+   * What `session/appendItems` waits for before acknowledging a chunk: its embedding, except with a sentence
+   * encoder, whose embedding takes long; its chunks are acknowledged once stored and queued, and
+   * `Progress.embedding` / `loadedItems` tell how far the encoder is.
+   */
+  async chunkAcknowledged(): Promise<void> {
+    if (this.poolEncoder === undefined) {
+      await this.settled();
+    }
   }
 
   loadState(): ResultOf<'appendItems'> {
@@ -832,12 +892,43 @@ export class LabelingSession {
       vectors = this.fixedEmbedder.embed(chunk.texts ?? []);
     } else {
       try {
-        vectors = await (this.worker as ModelWorker).embed(featurize(chunk, this.transform()));
+        vectors = await (this.worker as ModelWorker).embed(await this.modelInputs(chunk));
       } catch (err) {
         throw fromEngineError(err);
       }
     }
     return { modelVersion, rows: chunk.items.length, dim: this.vectors.dim, vectors };
+  }
+
+  /** Rows the trainer worker's model takes for `chunk`: featurized, or the frozen encoder's embeddings. */
+  private async modelInputs(chunk: PoolChunk): Promise<Float32Array> {
+    const encoder = this.poolEncoder;
+    if (encoder === undefined) {
+      return featurize(chunk, this.transform());
+    }
+    const texts = chunk.texts ?? [];
+    const out = new Float32Array(texts.length * encoder.dim);
+    let at = 0;
+    await encoder.embed(texts, async vectors => {
+      out.set(vectors, at);
+      at += vectors.length;
+    });
+    if (!this.loading) {
+      encoder.release(); // deferred while the pool's last chunks still embed
+    }
+    return out;
+  }
+
+  /**
+   * A sentence-encoder session's adapter as a sentence-transformers Dense layer (weight [out, in]), from
+   * the trainer worker's live weights: what a sentence-transformers export appends after the encoder.
+   */
+  async adapterDense(): Promise<DenseLayerExport> {
+    await this.ready;
+    if (this.poolEncoder === undefined || this.worker === undefined) {
+      throw invalidParams('/sessionId', `model '${this.config.model}' has no linear adapter`);
+    }
+    return linearAdapterDense(await this.worker.weights());
   }
 
   /** model.json text and weights.bin bytes of the live model (docs/model-format.md). */
@@ -856,6 +947,7 @@ export class LabelingSession {
     this.prefetch.clear();
     this.cache.clear();
     this.loop?.close();
+    this.poolEncoder?.close();
     // The last version is written before its worker goes.
     const archived = this.archive?.flush() ?? Promise.resolve();
     void archived.finally(() => this.worker?.close());

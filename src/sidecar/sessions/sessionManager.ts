@@ -6,6 +6,7 @@ import { MODEL_JSON } from '../models/modelArtifacts';
 import type { DatasetRecord, LabelStore } from '../store/labelStore';
 import { HolderId, LabelingSession, SessionDeps } from './labelingSession';
 import { withDefaults } from './sessionOptions';
+import type { EmbeddingCache } from '../store/embeddingCache';
 
 /** What the outside world (the connection hub) hears about sessions. */
 export interface SessionEvents {
@@ -17,6 +18,13 @@ export interface SessionEvents {
 export interface SessionManagerOptions {
   /** Where model paths must stay (the sidecar config's rootDir, else the process cwd). */
   root?: AllowedRoot;
+  /** Pool embeddings of frozen sentence encoders (docs/storage.md); default: none. */
+  embeddingCache?: EmbeddingCache;
+}
+
+/** Who asks for a session: a kernel may name a model directory anywhere, a browser only inside the roots. */
+export interface CreateOptions {
+  anyModelPath?: boolean;
 }
 
 /** What must match for `session/create` to resume a stored dataset (the rest is updated from the request). */
@@ -30,6 +38,7 @@ export class SessionManager {
   private readonly byId = new Map<string, LabelingSession>();
   private readonly byName = new Map<string, LabelingSession>();
   private readonly root: AllowedRoot;
+  private readonly embeddingCache?: EmbeddingCache;
 
   constructor(
     private readonly store: LabelStore,
@@ -37,6 +46,7 @@ export class SessionManager {
     options: SessionManagerOptions = {}
   ) {
     this.root = options.root ?? new AllowedRoot();
+    this.embeddingCache = options.embeddingCache;
   }
 
   /**
@@ -44,7 +54,7 @@ export class SessionManager {
    * name (its options updated from `config`). Config errors throw at once; a trainable model's worker
    * starts in the background (see `createReady`).
    */
-  create(config: SessionConfig): LabelingSession {
+  create(config: SessionConfig, options: CreateOptions = {}): LabelingSession {
     const existing = this.byName.get(config.name);
     if (existing !== undefined) {
       return existing;
@@ -56,7 +66,7 @@ export class SessionManager {
       this.store.updateConfig(session.id, session.config);
       return session;
     }
-    const session = this.open(config);
+    const session = this.open(config, undefined, options);
     this.store.createDataset({
       id: session.id,
       name: config.name,
@@ -69,8 +79,8 @@ export class SessionManager {
   }
 
   /** `create`, then waits for the model; a model that fails to start closes the session and throws. */
-  async createReady(config: SessionConfig): Promise<LabelingSession> {
-    const session = this.create(config);
+  async createReady(config: SessionConfig, options: CreateOptions = {}): Promise<LabelingSession> {
+    const session = this.create(config, options);
     try {
       await session.ready;
     } catch (err) {
@@ -127,10 +137,16 @@ export class SessionManager {
     }
   }
 
-  private open(config: SessionConfig, restored?: Pick<SessionDeps, 'identity' | 'restoredModel'>): LabelingSession {
+  private open(
+    config: SessionConfig,
+    restored?: Pick<SessionDeps, 'identity' | 'restoredModel'>,
+    options: CreateOptions = {}
+  ): LabelingSession {
     const session = new LabelingSession(config, {
       store: this.store,
       root: this.root,
+      embeddingCache: this.embeddingCache,
+      anyModelPath: options.anyModelPath,
       ...restored,
       listener: {
         progressChanged: changed => this.events.progressChanged(changed.id, changed.progress()),

@@ -30,7 +30,13 @@ export const TRAINING_DEFAULTS = {
  * 3e-4 it rose on every seed.
  */
 export const MODEL_TRAINING_DEFAULTS: Readonly<Record<string, Partial<TrainingOptions>>> = {
-  'text-mlp': { learningRate: 3e-4 }
+  'text-mlp': { learningRate: 3e-4 },
+  // sentence-encoder (adapter mode): the pretrained embeddings already rank well, and a dense dim×dim head
+  // moves every text at once, so steps stay small (1e-4, with the anchor term of SENTENCE_ADAPTER_TRAINER)
+  // to refine the neighbourhoods the labels name instead of reshuffling the rest. Banking77 sample, MiniLM,
+  // 800-item pool, 300 held out, 50 answers by intent, updateEvery 5, one seed: held-out kNN 0.553 → 0.567
+  // at 1e-4, → 0.540 at 1e-3 (below untrained), → 0.557 at 3e-5.
+  'sentence-encoder': { learningRate: 1e-4 }
 };
 
 export type TrainingDefaults = Required<Pick<TrainingOptions, keyof typeof TRAINING_DEFAULTS>>;

@@ -130,3 +130,37 @@ export function createResidualCnnEncoder(opts: ResidualCnnOptions): tf.LayersMod
   model.setUserDefinedMetadata({ [METADATA_KEY]: { kind: 'residual-cnn' } });
   return model;
 }
+
+export interface LinearAdapterOptions {
+  /** Width of the frozen encoder's embeddings, kept by the adapter. */
+  dim: number;
+  name?: string;
+}
+
+/** Layer name of the adapter's dense layer (its kernel is [in, out], TF.js's layout). */
+export const LINEAR_ADAPTER_LAYER = 'adapter_dense';
+
+/**
+ * Head over a frozen sentence encoder's cached embeddings: y = L2(W·x + b), W starting as the identity and
+ * b at zero, so version 0 ranks exactly like the encoder. It is a sentence-transformers Dense layer (identity
+ * activation) followed by Normalize, which is how a tuned model is exported.
+ */
+export function createLinearAdapter(opts: LinearAdapterOptions): tf.LayersModel {
+  assertPositiveInt(opts.dim, 'dim');
+  const input = tf.input({ shape: [opts.dim], name: 'input' });
+  const dense = tf.layers
+    .dense({
+      units: opts.dim,
+      kernelInitializer: tf.initializers.identity({}),
+      biasInitializer: 'zeros',
+      name: LINEAR_ADAPTER_LAYER
+    })
+    .apply(input) as tf.SymbolicTensor;
+  const model = tf.model({
+    inputs: input,
+    outputs: l2Normalize(dense, 'output_l2'),
+    name: opts.name ?? 'linear_adapter'
+  });
+  model.setUserDefinedMetadata({ [METADATA_KEY]: { kind: 'linear-adapter' } });
+  return model;
+}

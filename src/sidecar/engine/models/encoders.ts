@@ -8,7 +8,7 @@ import { TextFeaturizerConfig, resolveTextFeaturizerConfig } from './textFeaturi
 export const METADATA_KEY = 'tunelab';
 
 export interface TunelabModelMetadata {
-  kind: 'mlp' | 'cnn' | 'hashed-text' | 'residual-mlp' | 'residual-cnn' | 'tailored' | 'user';
+  kind: 'mlp' | 'cnn' | 'hashed-text' | 'residual-mlp' | 'residual-cnn' | 'linear-adapter' | 'tailored' | 'user';
   /** For hashed-text models: how to featurize raw text for this model. */
   featurizer?: TextFeaturizerConfig;
 }

@@ -22,5 +22,11 @@ export type { TextFeaturizerConfig } from './textFeaturizer';
 export { fileSystemIO, loadLayersModel, saveLayersModel, modelArtifacts } from './io';
 export { tailor } from './tailor';
 export type { TailorOptions } from './tailor';
-export { createResidualMlpEncoder, createResidualCnnEncoder, basePoolFactor } from './adapters';
-export type { ResidualMlpOptions, ResidualCnnOptions } from './adapters';
+export {
+  createResidualMlpEncoder,
+  createResidualCnnEncoder,
+  createLinearAdapter,
+  basePoolFactor,
+  LINEAR_ADAPTER_LAYER
+} from './adapters';
+export type { ResidualMlpOptions, ResidualCnnOptions, LinearAdapterOptions } from './adapters';

@@ -3,6 +3,7 @@ import type { EngineErrorKind } from '../errors';
 import type {
   CnnEncoderOptions,
   HashedTextEncoderOptions,
+  LinearAdapterOptions,
   MlpEncoderOptions,
   ResidualCnnOptions,
   ResidualMlpOptions,
@@ -18,6 +19,8 @@ export type ModelSpec = (
   | ({ kind: 'hashed-text' } & HashedTextEncoderOptions)
   | ({ kind: 'residual-mlp' } & ResidualMlpOptions)
   | ({ kind: 'residual-cnn' } & ResidualCnnOptions)
+  /** A dim→dim linear head (identity at start) over a frozen sentence encoder's embeddings. */
+  | ({ kind: 'linear-adapter' } & LinearAdapterOptions)
   /** A TF.js layers model from a local model.json (optionally tailored); `outputDim` is checked if set. */
   | { kind: 'file'; path: string; tailor?: TailorOptions; outputDim?: number }
 ) & {

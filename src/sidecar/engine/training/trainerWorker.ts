@@ -6,6 +6,7 @@ import {
   assertOutputDim,
   createCnnEncoder,
   createHashedTextEncoder,
+  createLinearAdapter,
   createMlpEncoder,
   createResidualCnnEncoder,
   createResidualMlpEncoder,
@@ -35,6 +36,8 @@ async function buildModel(spec: ModelSpec): Promise<tf.LayersModel> {
       return createResidualMlpEncoder(spec);
     case 'residual-cnn':
       return createResidualCnnEncoder(spec);
+    case 'linear-adapter':
+      return createLinearAdapter(spec);
     case 'file': {
       const loaded = await loadLayersModel(spec.path);
       const model = spec.tailor ? tailor(loaded, spec.tailor) : loaded;

@@ -1,0 +1,16 @@
+import type { BackendInfo, BackendName } from '../engine/backend';
+
+/** Messages between `EncoderClient` (main thread) and `encoderWorker` (the frozen sentence encoder's thread). */
+export type EncoderRequest =
+  | { type: 'init'; id: number; modelDir: string; backend: 'auto' | BackendName }
+  | { type: 'encode'; id: number; texts: string[] }
+  | { type: 'dispose'; id: number };
+
+export interface EncoderInit {
+  backend: BackendInfo;
+  dim: number;
+}
+
+export type EncoderResponse =
+  | { type: 'result'; id: number; value: EncoderInit | Float32Array | true }
+  | { type: 'error'; id: number; message: string };
