@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import ROOT, require_sidecar
 
@@ -80,7 +81,9 @@ def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-def test_label_with_a_model_directory_through_a_real_sidecar(local_runtime: Path, tiny_bert: Path) -> None:
+def test_label_with_a_model_directory_through_a_real_sidecar(
+    local_runtime: Path, tiny_bert: Path, tmp_path: Path
+) -> None:
     require_sidecar()
     frame = load_banking77_sample(n=300)
     texts, intents = frame["text"].tolist(), frame["category"].tolist()
@@ -102,7 +105,24 @@ def test_label_with_a_model_directory_through_a_real_sidecar(local_runtime: Path
     session.wait_until_loaded(timeout=120)
     progress = session.progress
     assert progress.loaded_items == len(texts) and progress.embedding is False
-    assert session.embed(texts[:5]).shape == (5, 32)
+    sidecar_rows = session.embed(texts[:8])
+    assert sidecar_rows.shape == (8, 32)
+
+    # The tuned model back in Python: encoder + trained adapter as a sentence-transformers directory,
+    # encoding without the sidecar as the sidecar does, and loading in sentence-transformers itself.
+    model = session.model
+    assert isinstance(model, tunelab.SentenceEncoderModel)
+    assert model.model_version == session.progress.model_version >= 1
+    ours = model.encode(texts[:8])
+    assert np.min(np.sum(ours * sidecar_rows, axis=1)) > 0.9999
+    saved = model.save(tmp_path / "tuned")
+    from sentence_transformers import SentenceTransformer
+
+    theirs = SentenceTransformer(str(saved), device="cpu").encode(texts[:8], normalize_embeddings=False)
+    assert np.min(np.sum(theirs * sidecar_rows, axis=1)) > 0.9999
+    # The adapter was trained: the tuned model is not the pretrained encoder.
+    frozen = tunelab.load_sentence_encoder(tiny_bert).encode(texts[:8])
+    assert np.max(np.abs(frozen - ours)) > 1e-4
 
     # Same texts, same model: the pool comes from the embedding cache.
     again = tunelab.label(texts, model=str(tiny_bert), name="tiny-encoder-again", top_k=4)

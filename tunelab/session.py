@@ -39,7 +39,7 @@ from .store import label_format
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .model import TunedModel
+    from .model import SentenceEncoderModel, TunedModel
 
 log = logging.getLogger("tunelab.session")
 
@@ -435,11 +435,15 @@ class Session:
         return progress
 
     @property
-    def model(self) -> TunedModel:
-        """The latest model (``model/export``) as a ``TunedModel`` that encodes without the sidecar."""
-        from .model import TunedModel
+    def model(self) -> TunedModel | SentenceEncoderModel:
+        """The latest model (``model/export``), encoding without the sidecar: a ``TunedModel``, or for
+        a pretrained sentence encoder (``model="all-MiniLM-L6-v2"`` …) a ``SentenceEncoderModel`` that
+        runs the sentence-transformers directory the sidecar exported (encoder + adapter) with numpy."""
+        from .model import SentenceEncoderModel, TunedModel
 
-        result = self._call(Methods.MODEL_EXPORT, timeout=120)
+        result = self._call(Methods.MODEL_EXPORT, timeout=300)
+        if result.get("directory"):
+            return SentenceEncoderModel(result["directory"])
         return TunedModel.from_artifacts(
             result["modelJson"],
             result["payload"],

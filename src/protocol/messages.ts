@@ -392,7 +392,16 @@ export const Requests = {
   exportModel: request(
     'model/export',
     Type.Object({ sessionId: SessionId }),
-    Type.Object({ modelVersion: Type.Integer(), modelJson: Type.String() })
+    Type.Object({
+      modelVersion: Type.Integer(),
+      modelJson: Type.String(),
+      /**
+       * Sentence-encoder sessions (protocol 1.3): a sentence-transformers directory of this version that the
+       * sidecar wrote in its data dir (`<data dir>/exports/<datasetId>/v<N>`, the newest 3 kept); the
+       * model.json above is then the adapter alone.
+       */
+      directory: Type.Optional(Type.String())
+    })
   ),
   /**
    * Embeds items with the latest model. A binary request (payload: Arrow IPC with the same columns as

@@ -3,6 +3,7 @@
  * Reads its config from stdin, listens, prints one `ready` line on stdout,
  * and exits when stdin closes (its supervisor died) or on SIGTERM/SIGINT.
  */
+import { join } from 'node:path';
 import { ConfigError, parseConfig } from './config';
 import { openLabelStore } from './store/openLabelStore';
 import { resolveDataDir } from './store/dataDir';
@@ -37,7 +38,8 @@ async function main(): Promise<void> {
       rootDir: parsed.config.rootDir,
       modelRoots: parsed.config.modelRoots,
       store: openLabelStore(parsed.config.dataDir),
-      embeddingCache: openEmbeddingCache(resolveDataDir(parsed.config.dataDir))
+      embeddingCache: openEmbeddingCache(resolveDataDir(parsed.config.dataDir)),
+      exportDir: join(resolveDataDir(parsed.config.dataDir), 'exports')
     });
   } catch (err) {
     log('error', `cannot listen: ${describeError(err)}`);

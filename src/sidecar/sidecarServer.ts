@@ -28,6 +28,8 @@ export interface SidecarServerOptions {
   modelRoots?: string[];
   /** Pool embeddings of frozen sentence encoders; the server closes it when it closes. */
   embeddingCache?: EmbeddingCache;
+  /** Where sentence-encoder models are exported for kernels (`<data dir>/exports`). */
+  exportDir?: string;
   helloTimeoutMs?: number;
 }
 
@@ -47,7 +49,7 @@ export async function startSidecarServer(options: SidecarServerOptions): Promise
       sessionsChanged: list => hub.notifySessionsChanged(list),
       modelUpdated: (sessionId, record) => hub.notifyModelUpdated(sessionId, record)
     },
-    { root, embeddingCache: options.embeddingCache }
+    { root, embeddingCache: options.embeddingCache, exportDir: options.exportDir }
   );
   const secretDigest = Handshake.digest(options.secret);
   const limits = { maxTextBytes: LIMITS.maxTextMessageBytes, maxBinaryBytes: LIMITS.maxBinaryMessageBytes };

@@ -104,8 +104,14 @@ export function registerHandlers(client: ClientConnection, { sessions, hub, root
   );
 
   client.handle('exportModel', async ({ sessionId }) => {
-    const exported = await sessions.get(sessionId).exportModel();
-    return withPayload({ modelVersion: exported.modelVersion, modelJson: exported.modelJson }, exported.weights);
+    const session = sessions.get(sessionId);
+    const exported = await session.exportModel();
+    // A sentence encoder's model is the pretrained encoder plus the adapter: kernels load the directory.
+    const directory = session.isSentenceEncoder ? (await session.exportSentenceEncoder()).directory : undefined;
+    return withPayload(
+      { modelVersion: exported.modelVersion, modelJson: exported.modelJson, ...(directory ? { directory } : {}) },
+      exported.weights
+    );
   });
 
   client.handle('embed', async ({ sessionId, payload }) => {
@@ -120,6 +126,10 @@ export function registerHandlers(client: ClientConnection, { sessions, hub, root
       throw invalidParams('/path', 'no path given and the session has no modelSavePath');
     }
     const dir = allowedRoot.resolve(target, path === undefined ? '/modelSavePath' : '/path');
+    if (session.isSentenceEncoder) {
+      const saved = await session.exportSentenceEncoder(dir);
+      return { modelVersion: saved.modelVersion, path: dir, files: saved.files };
+    }
     const exported = await session.exportModel();
     const files = await writeArtifacts(dir, exported);
     return { modelVersion: exported.modelVersion, path: dir, files };

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LIMITS } from '../../protocol/limits';
 import type {
   AnswerRecord as AnswerRecordMessage,
@@ -42,6 +44,11 @@ import { EffectiveConfig, PREFETCH_DEPTH, withDefaults } from './sessionOptions'
 import { Rng } from '../engine/training/random';
 import { PoolEncoder } from '../encoder/poolEncoder';
 import { DenseLayerExport, linearAdapterDense } from '../models/linearAdapterExport';
+import {
+  exportSentenceEncoderVersion,
+  SentenceEncoderExport,
+  writeSentenceEncoderModel
+} from '../models/sentenceEncoderExport';
 import { EmbeddingCache, NO_EMBEDDING_CACHE } from '../store/embeddingCache';
 
 /** Who holds questions: one id per client connection. */
@@ -66,6 +73,8 @@ export interface SessionDeps {
   embeddingCache?: EmbeddingCache;
   /** A model directory may lie outside the allowed and model roots (the creating client is a kernel). */
   anyModelPath?: boolean;
+  /** Where sentence-encoder models are exported for kernels (`<data dir>/exports`); default: a temp dir. */
+  exportDir?: string;
 }
 
 /** Chunks sent without `uploadId` (protocol 1.1 clients) belong to this upload. */
@@ -929,6 +938,37 @@ export class LabelingSession {
       throw invalidParams('/sessionId', `model '${this.config.model}' has no linear adapter`);
     }
     return linearAdapterDense(await this.worker.weights());
+  }
+
+  /**
+   * A sentence-encoder session's live model as a sentence-transformers directory: written at `directory`
+   * (model/save), or else into the sidecar's export directory, once per version (model/export).
+   */
+  async exportSentenceEncoder(directory?: string): Promise<SentenceEncoderExport> {
+    await this.ready;
+    if (this.plan.kind !== 'trainable' || this.plan.transform.type !== 'sentence-encoder' || !this.worker) {
+      throw invalidParams('/sessionId', `model '${this.config.model}' is not a sentence encoder`);
+    }
+    const weights = await this.worker.weights();
+    // Read after the weights: a round queued before them in the worker may have made a newer version live.
+    const source = {
+      modelDir: this.plan.transform.modelDir,
+      weights,
+      modelVersion: this.modelVersion,
+      dataset: this.config.name
+    };
+    try {
+      return directory !== undefined
+        ? writeSentenceEncoderModel(directory, source)
+        : exportSentenceEncoderVersion(this.deps.exportDir ?? join(tmpdir(), 'tunelab-exports'), this.id, source);
+    } catch (err) {
+      throw fromEngineError(err, '/path');
+    }
+  }
+
+  /** True when the model is a pretrained sentence encoder with an adapter (exported as sentence-transformers). */
+  get isSentenceEncoder(): boolean {
+    return this.plan.kind === 'trainable' && this.plan.transform.type === 'sentence-encoder';
   }
 
   /** model.json text and weights.bin bytes of the live model (docs/model-format.md). */

@@ -20,6 +20,8 @@ export interface SessionManagerOptions {
   root?: AllowedRoot;
   /** Pool embeddings of frozen sentence encoders (docs/storage.md); default: none. */
   embeddingCache?: EmbeddingCache;
+  /** Where sentence-encoder models are exported for kernels (`<data dir>/exports`). */
+  exportDir?: string;
 }
 
 /** Who asks for a session: a kernel may name a model directory anywhere, a browser only inside the roots. */
@@ -39,6 +41,7 @@ export class SessionManager {
   private readonly byName = new Map<string, LabelingSession>();
   private readonly root: AllowedRoot;
   private readonly embeddingCache?: EmbeddingCache;
+  private readonly exportDir?: string;
 
   constructor(
     private readonly store: LabelStore,
@@ -47,6 +50,7 @@ export class SessionManager {
   ) {
     this.root = options.root ?? new AllowedRoot();
     this.embeddingCache = options.embeddingCache;
+    this.exportDir = options.exportDir;
   }
 
   /**
@@ -146,6 +150,7 @@ export class SessionManager {
       store: this.store,
       root: this.root,
       embeddingCache: this.embeddingCache,
+      exportDir: this.exportDir,
       anyModelPath: options.anyModelPath,
       ...restored,
       listener: {
