@@ -82,6 +82,7 @@ def test_notebook_runs_headless(path: Path, tmp_path: Path, monkeypatch: pytest.
     if path.stem == "banking77_minilm":
         # Questions while the pool embeds, and a second session served from the embedding cache.
         assert "first question with" in text and "800 of 800 items from the cache" in text
+        assert "kNN accuracy with the returned model" in text and "modules.json" in text
     else:
         assert "model.safetensors" in text
     if path.stem == "quickstart" and Path("/usr/share/datasets/fashion-mnist").is_dir():
