@@ -221,7 +221,7 @@ export class LabelingSession {
       round: Math.floor(this.counts.done / this.config.questionsPerRound) + 1,
       lastLoss: this.loop?.lastLoss ?? null,
       training: this.loop?.training ?? false,
-      ...(this.worker ? { backend: this.worker.info.backend.name } : {}),
+      ...(this.worker ? this.worker.backendProgress() : {}),
       finished: this.finished
     };
   }
@@ -872,7 +872,8 @@ export class LabelingSession {
         seed: this.config.seed ?? 1,
         learningRate: this.config.learningRate
       },
-      metadata: { sessionModel: this.config.model }
+      metadata: { sessionModel: this.config.model },
+      backend: this.config.backend
     };
     const weights = this.deps.restoredModel?.weights;
     try {

@@ -2,7 +2,9 @@ import { Worker } from 'node:worker_threads';
 import type { InitParams, InitResult, PairLabel, TrainRoundResult, WeightsResult } from '../engine/training';
 import type { Neighbour } from '../index/exactKnn';
 import { TrainerClient } from '../engine/training/trainerClient';
-import { backendChoice, trainerWorkerScript } from './workerScript';
+import type { BackendPreference, Progress } from '../../protocol/messages';
+import { backendDefaults } from './backendDefaults';
+import { trainerWorkerScript } from './workerScript';
 
 /** What one training round hands back: the round's result and the whole pool re-embedded with the new weights. */
 export interface RoundOutput {
@@ -57,17 +59,29 @@ export class ModelWorker implements RoundTrainer {
     readonly info: InitResult
   ) {}
 
-  static async start(params: Omit<InitParams, 'backend'>): Promise<ModelWorker> {
+  /** Starts the worker on the session's `backend`, else the sidecar's default (see BackendDefaults). */
+  static async start(
+    params: Omit<InitParams, 'backend'> & { backend?: BackendPreference },
+    defaults = backendDefaults
+  ): Promise<ModelWorker> {
+    const { backend, ...init } = params;
+    const preferred = defaults.resolve(backend);
     const { script, workerData } = trainerWorkerScript();
     const client = new TrainerClient(new Worker(script, { workerData }));
     client.on('error', () => undefined);
     try {
-      const info = await client.init({ ...params, backend: { preferred: backendChoice() } });
+      const info = await client.init({ ...init, backend: { preferred } });
       return new ModelWorker(client, info);
     } catch (err) {
       await client.worker.terminate();
       throw err;
     }
+  }
+
+  /** What `session/progress` says about the backend. */
+  backendProgress(): Pick<Progress, 'backend' | 'backendFallbackReason'> {
+    const { name, fallbackReason } = this.info.backend;
+    return fallbackReason !== undefined ? { backend: name, backendFallbackReason: fallbackReason } : { backend: name };
   }
 
   get dim(): number {
