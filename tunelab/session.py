@@ -20,7 +20,7 @@ from .client import SidecarClient, SidecarError
 from .data import PreparedData, chunk_bounds, ipc_stream, prepare
 from .discovery import get_client
 from .frames import history_frame, labels_frame
-from .options import Tailor, resolve_model, tailor_config, training_options
+from .options import Tailor, check_backend, resolve_model, tailor_config, training_options
 from .progress_bar import ProgressBar
 from .protocol import (
     TRAINING_OPTIONS,
@@ -82,6 +82,7 @@ def label(
     negative_label: float | None = None,
     model_save_path: str | os.PathLike[str] | None = None,
     show_progress: bool | None = None,
+    backend: str | None = None,
 ) -> Session:
     """Starts (or resumes) a labeling session over ``data`` and returns it.
 
@@ -143,6 +144,10 @@ match_pool_size:
     show_progress:
         Show a loading bar (a widget in notebooks, a stderr line elsewhere). Default: from
         5,000 items on.
+    backend:
+        TF.js backend of the training: ``"auto"``, ``"tensorflow-gpu"``, ``"tensorflow"`` (native,
+        ``make native``), ``"wasm"`` or ``"cpu"``. Default: the JupyterLab setting, else the sidecar's
+        ``TUNELAB_BACKEND``, else auto (the fastest that loads; ``session.progress`` says which).
 
     Raises
     ------
@@ -174,6 +179,7 @@ match_pool_size:
         }
     )
     tailored = tailor_config(tailor)
+    backend = check_backend(backend)
     name = name or f"session-{secrets.token_hex(4)}"
     bar = _progress_bar(data, show_progress, name)
     try:
@@ -201,6 +207,7 @@ match_pool_size:
         tailor=tailored,
         output_dim=output_dim,
         seed=seed,
+        backend=backend,
         **training,
     )
     return Session(get_client(), config, prepared, progress_bar=bar)
