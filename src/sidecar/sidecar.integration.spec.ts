@@ -428,10 +428,15 @@ describe('labeling flow', () => {
   });
 });
 
-/** What `auto` picks in the bundle: native tensorflow where `make native` has run here, else wasm. */
+/**
+ * What `auto` picks in the bundle. The bundle runs from a temporary copy, where walking up finds no native/
+ * directory (as for an installed wheel), so a `make native` build of this checkout is named through
+ * TUNELAB_NATIVE_DIR, which the sidecar inherits: native tensorflow then, else wasm.
+ */
 const AUTO_BACKEND = ((): string => {
   try {
-    resolveNative('@tensorflow/tfjs-node');
+    const entry = resolveNative('@tensorflow/tfjs-node');
+    process.env.TUNELAB_NATIVE_DIR = entry.slice(0, entry.lastIndexOf('/node_modules/'));
     return 'tensorflow';
   } catch {
     return 'wasm';

@@ -3,6 +3,8 @@ import type { InitParams, InitResult, PairLabel, TrainRoundResult, WeightsResult
 import type { Neighbour } from '../index/exactKnn';
 import { TrainerClient } from '../engine/training/trainerClient';
 import type { BackendPreference, Progress } from '../../protocol/messages';
+import { NATIVE_PACKAGES, NativeBackendName, pinNativeAddon } from '../engine/backend/nativeBinding';
+import { describeError, log } from '../log';
 import { backendDefaults } from './backendDefaults';
 import { trainerWorkerScript } from './workerScript';
 
@@ -71,6 +73,10 @@ export class ModelWorker implements RoundTrainer {
     client.on('error', () => undefined);
     try {
       const info = await client.init({ ...init, backend: { preferred } });
+      const backend = info.backend.name;
+      if (backend === 'tensorflow' || backend === 'tensorflow-gpu') {
+        keepNativeLoaded(backend);
+      }
       return new ModelWorker(client, info);
     } catch (err) {
       await client.worker.terminate();
@@ -168,5 +174,14 @@ export class ModelWorker implements RoundTrainer {
     const next = this.chain.then(task, task);
     this.chain = next.catch(() => undefined);
     return next;
+  }
+}
+
+/** See pinNativeAddon: without it the process crashes when this worker ends. Failing to pin is logged only. */
+function keepNativeLoaded(backend: NativeBackendName): void {
+  try {
+    pinNativeAddon(NATIVE_PACKAGES[backend]);
+  } catch (err) {
+    log('error', `cannot keep ${NATIVE_PACKAGES[backend]} loaded in the main thread: ${describeError(err)}`);
   }
 }

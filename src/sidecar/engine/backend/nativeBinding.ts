@@ -88,3 +88,36 @@ export function quietly<T>(load: () => T): T {
     console.warn = warn;
   }
 }
+
+/** The compiled addon of a native package (`lib/napi-v<N>/tfjs_binding.node`, N chosen at build time). */
+export function nativeAddonPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  let root: string;
+  try {
+    const entry = resolveNative(name, env);
+    const marker = `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`;
+    root = entry.slice(0, entry.lastIndexOf(marker) + marker.length);
+  } catch {
+    return undefined;
+  }
+  const lib = path.join(root, 'lib');
+  const napi = fs.existsSync(lib) ? fs.readdirSync(lib).filter(dir => /^napi-v\d+$/.test(dir)) : [];
+  return napi.map(dir => path.join(lib, dir, 'tfjs_binding.node')).find(file => fs.existsSync(file));
+}
+
+const pinned = new Set<string>();
+
+/**
+ * Loads a native package's addon in this (main) thread too, once. Node unloads an addon's shared library
+ * when the last thread using it ends; TensorFlow's library does not survive that (the process then dies with
+ * SIGSEGV when a worker that used it exits or the process exits), so the main thread keeps it loaded.
+ */
+export function pinNativeAddon(name: string): void {
+  if (pinned.has(name)) {
+    return;
+  }
+  pinned.add(name);
+  const addon = nativeAddonPath(name);
+  if (addon !== undefined) {
+    quietly(() => createRequire(addon)(addon));
+  }
+}

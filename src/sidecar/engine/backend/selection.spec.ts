@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { EngineError } from '../errors';
+import { nativeAddonPath } from './nativeBinding';
 import {
   NATIVE_PACKAGES,
   NativeRequire,
@@ -131,6 +132,15 @@ describe('native binding lookup', () => {
     fs.mkdirSync(deep, { recursive: true });
     expect(nativeSearchDirs({}, deep)).toEqual([native]);
     expect(nativeSearchDirs({ TUNELAB_NATIVE_DIR: '/opt/tf' }, deep)).toEqual(['/opt/tf', native]);
+  });
+
+  it("finds a binding's compiled addon, whatever N-API version it was built for", () => {
+    const entry = fakePackage(dir, '@tensorflow/tfjs-node');
+    const addon = path.join(path.dirname(entry), 'lib', 'napi-v9', 'tfjs_binding.node');
+    fs.mkdirSync(path.dirname(addon), { recursive: true });
+    fs.writeFileSync(addon, '');
+    expect(nativeAddonPath('@tensorflow/tfjs-node', { TUNELAB_NATIVE_DIR: dir })).toBe(addon);
+    expect(nativeAddonPath('@tensorflow/tfjs-node-gpu', { TUNELAB_NATIVE_DIR: dir })).toBeUndefined();
   });
 
   it('says where it looked and how to build the binding when it is missing', () => {
