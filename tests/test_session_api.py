@@ -156,7 +156,9 @@ def test_backend_choice_reaches_the_worker_and_progress(local_runtime: Path) -> 
         "tensorflow-gpu: @tensorflow/tfjs-node-gpu is not installed"
     )
     session.close()
-    with pytest.raises(tunelab.SidecarError, match="backend 'tensorflow-gpu' is unavailable"):
+    with pytest.raises(
+        ValueError, match="refused the session options: /backend: backend 'tensorflow-gpu' is unavailable"
+    ):
         tunelab.label(vectors, name="backend-gpu", backend="tensorflow-gpu")
     with pytest.raises(ValueError, match="backend='gpu'; use one of"):
         tunelab.label(vectors, backend="gpu")
