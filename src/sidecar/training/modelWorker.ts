@@ -68,6 +68,8 @@ export class ModelWorker implements RoundTrainer {
   ): Promise<ModelWorker> {
     const { backend, ...init } = params;
     const preferred = defaults.resolve(backend);
+    // TensorFlow's C++ info logs (native backends) read the process environment, which only this thread sets.
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
     const { script, workerData } = trainerWorkerScript();
     const client = new TrainerClient(new Worker(script, { workerData }));
     client.on('error', () => undefined);
