@@ -372,12 +372,13 @@ def behind_section(by_bench: dict[str, Json]) -> str:
             if ratio < 1:
                 lines.append(f"- Training steps/s: {ratio:.2f}x PyTorch on {what} (wasm runs on one core).")
     if engine and torch and "tensorflow" in engine["stepsPerSecond"]:
-        ratio = engine["stepsPerSecond"]["tensorflow"] / torch["stepsPerSecond"]
-        if ratio < 1:
-            lines.append(
-                f"- Training steps/s on native `tensorflow`: {ratio:.2f}x PyTorch "
-                f"on {torch['threads']} threads."
-            )
+        for key, what in (
+            ("stepsPerSecondOneThread", "1 thread"),
+            ("stepsPerSecond", f"{torch['threads']} threads"),
+        ):
+            ratio = engine["stepsPerSecond"]["tensorflow"] / torch[key]
+            if ratio < 1:
+                lines.append(f"- Training steps/s on native `tensorflow`: {ratio:.2f}x PyTorch on {what}.")
     if bert:
         by_backend = bert.get("textsPerSecondByBackend") or {bert["backend"]: bert["tfjsTextsPerSecond"]}
         best = {name: rate for name, rate in by_backend.items() if "stock" not in name}
