@@ -14,12 +14,13 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 NPM_FLAGS := --no-audit --no-fund
 TS_SOURCES := $(shell find src -name '*.ts' -o -name '*.tsx' 2>/dev/null) $(wildcard schema/*.json style/*.css style/*.js)
 
-.PHONY: help lab test install build lint format jest pytest notebooks ui-test bench bench-smoke clean
+.PHONY: help lab test install build native lint format jest pytest notebooks ui-test bench bench-smoke clean
 
 help:
 	@echo "make lab   - set everything up, build, and start JupyterLab on examples/quickstart.ipynb"
 	@echo "make test  - set everything up, build, then run lint, jest, pytest, notebooks and Galata UI tests"
 	@echo "make bench - every benchmark, then docs/benchmarks.md with plots (bench-smoke: tiny sizes, in make test)"
+	@echo "make native - build the optional native TensorFlow backend (@tensorflow/tfjs-node) offline, ~1.4 GB"
 
 # ------------------------------------------------------------------ system packages
 # Debian's Chromium for the Galata tests; Fashion-MNIST for the image examples.
@@ -70,6 +71,19 @@ $(STAMPS)/install: $(STAMPS)/build pyproject.toml
 
 install: $(STAMPS)/system $(STAMPS)/install
 build: $(STAMPS)/build
+
+# ------------------------------------------------------------------ native TensorFlow backend (optional)
+# @tensorflow/tfjs-node's install script downloads libtensorflow, which these machines cannot reach, so it is
+# no dependency of package.json: `make native` installs it into native/ from native/package-lock.json with
+# scripts off and compiles its addon against the TensorFlow C library inside the tensorflow-cpu wheel (pinned
+# here). The sidecar loads it from native/ at run time, never from its bundle (docs/dependencies.md).
+TF_WHEEL := tensorflow-cpu==2.21.0
+NATIVE_ADDON := native/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node
+$(NATIVE_ADDON): $(STAMPS)/venv node_modules/.package-lock.json native/package.json native/package-lock.json scripts/build-native.sh
+	scripts/build-native.sh $(BIN)/pip $(TF_WHEEL)
+	@touch $@
+
+native: $(NATIVE_ADDON)
 
 # ------------------------------------------------------------------ run
 # Jupyter refuses to start as root unless told; these machines run as root.
@@ -137,7 +151,9 @@ define run_benchmarks
 	$(call label_efficiency,$(1),$(2))
 endef
 
+# make bench tries `make native` first, best effort: without it the reports say why native was not measured.
 bench: install
+	@$(MAKE) native || echo "make bench: make native failed (see above); benchmarking without the native backend"
 	$(call run_benchmarks,$(BENCH_RUN),)
 	$(BIN)/python bench/report/render_benchmarks.py $(BENCH_RUN) docs
 
@@ -147,4 +163,4 @@ bench-smoke: install
 	@test -s $(STAMPS)/bench-smoke/report/benchmarks.md
 
 clean:
-	rm -rf $(STAMPS) lib tunelab/labextension tunelab/sidecar_dist tsconfig.tsbuildinfo
+	rm -rf $(STAMPS) lib tunelab/labextension tunelab/sidecar_dist tsconfig.tsbuildinfo native/node_modules

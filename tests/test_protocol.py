@@ -109,3 +109,31 @@ def test_message_dataclasses_from_json() -> None:
     )
     assert info.config == config and info.progress == Progress.from_json(progress)
     assert "done=1" in repr(info.progress) and "loaded=10/10" in repr(info.progress)
+
+
+def test_backend_fields_round_trip() -> None:
+    config = SessionConfig(name="n", backend="wasm")
+    assert config.to_json()["backend"] == "wasm" and SessionConfig.from_json(config.to_json()) == config
+    assert "backend" not in SessionConfig(name="n").to_json()
+    progress = Progress.from_json(
+        {
+            **{
+                k: 0
+                for k in (
+                    "done",
+                    "positive",
+                    "negative",
+                    "ignored",
+                    "modelVersion",
+                    "itemCount",
+                    "loadedItems",
+                )
+            },
+            "backend": "wasm",
+            "backendFallbackReason": "tensorflow: @tensorflow/tfjs-node is not installed",
+        }
+    )
+    assert (progress.backend, progress.backend_fallback_reason) == (
+        "wasm",
+        "tensorflow: @tensorflow/tfjs-node is not installed",
+    )

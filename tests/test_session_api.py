@@ -142,6 +142,28 @@ def test_options_reach_the_sidecar_and_configure_changes_them(local_runtime: Pat
     session.close()
 
 
+def test_backend_choice_reaches_the_worker_and_progress(local_runtime: Path) -> None:
+    require_sidecar()
+    vectors = np.random.default_rng(0).normal(size=(30, 8))
+    session = tunelab.label(vectors, name="backend-cpu", backend="cpu")
+    assert session.config.backend == "cpu" and session.progress.backend == "cpu"
+    session.close()
+    # auto: native tensorflow where `make native` has run, else wasm; either way it says why not the GPU.
+    session = tunelab.label(vectors, name="backend-auto")
+    progress = session.progress
+    assert progress.backend in ("tensorflow", "wasm")
+    assert progress.backend_fallback_reason.startswith(
+        "tensorflow-gpu: @tensorflow/tfjs-node-gpu is not installed"
+    )
+    session.close()
+    with pytest.raises(
+        ValueError, match="refused the session options: /backend: backend 'tensorflow-gpu' is unavailable"
+    ):
+        tunelab.label(vectors, name="backend-gpu", backend="tensorflow-gpu")
+    with pytest.raises(ValueError, match="backend='gpu'; use one of"):
+        tunelab.label(vectors, backend="gpu")
+
+
 @pytest.mark.parametrize("kind", ["text-mlp", "mlp", "cnn"])
 def test_numpy_forward_pass_matches_the_sidecar_after_training(local_runtime: Path, kind: str) -> None:
     require_sidecar()

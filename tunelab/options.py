@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .pretrained import is_encoder_dir, looks_like_hub_name, resolve_pretrained
-from .protocol import TRAINING_OPTIONS, TailorConfig
+from .protocol import BACKENDS, TRAINING_OPTIONS, TailorConfig
 
 #: Built-in models and the content types they embed.
 BUILTIN_MODELS: dict[str, tuple[str, ...]] = {
@@ -131,3 +131,10 @@ def training_options(options: dict[str, Any]) -> dict[str, Any]:
     if "model_save_path" in out:
         out["model_save_path"] = os.fspath(out["model_save_path"])
     return out
+
+
+def check_backend(backend: str | None) -> str | None:
+    """``backend=`` checked against the protocol's names (None: the sidecar decides)."""
+    if backend is not None and backend not in BACKENDS:
+        raise ValueError(f"backend={backend!r}; use one of {BACKENDS}")
+    return backend

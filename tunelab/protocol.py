@@ -95,6 +95,8 @@ class Methods:
     # protocol 1.2
     LABELS_EXPORT = "labels/export"
     LABELS_IMPORT = "labels/import"
+    # protocol 1.3
+    PREFERENCES = "tunelab/preferences"
 
 
 #: Label file formats of ``labels/export`` and ``labels/import`` (docs/label-files.md).
@@ -201,7 +203,7 @@ class Progress:
     last_loss: float | None = None
     #: True while a training round or a re-embedding runs.
     training: bool | None = None
-    #: The TF.js backend the sidecar trains with: tensorflow, wasm or cpu.
+    #: The TF.js backend the session trains with: tensorflow-gpu, tensorflow, wasm or cpu.
     backend: str | None = None
     #: Set when the user pressed Finish.
     finished: bool | None = None
@@ -211,6 +213,8 @@ class Progress:
     embedding: bool | None = None
     #: Pool items whose embedding came from the on-disk embedding cache (protocol 1.3).
     cached_items: int | None = None
+    #: Why ``auto`` did not pick a faster backend, e.g. the native binding is missing (protocol 1.3).
+    backend_fallback_reason: str | None = None
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Progress:
@@ -233,6 +237,7 @@ class Progress:
             round=_opt(obj.get("round"), int),
             embedding=_opt(obj.get("embedding"), bool),
             cached_items=_opt(obj.get("cachedItems"), int),
+            backend_fallback_reason=obj.get("backendFallbackReason"),
         )
 
     def __repr__(self) -> str:
@@ -286,7 +291,11 @@ _MODEL_OPTIONS: dict[str, str] = {
     "train_layers": "trainLayers",
     "output_dim": "outputDim",
     "seed": "seed",
+    "backend": "backend",
 }
+
+#: ``backend=`` values (protocol 1.3): ``auto`` takes the first that loads of the others, in this order.
+BACKENDS = ("auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu")
 
 
 @dataclass(frozen=True)
@@ -353,6 +362,8 @@ class SessionConfig:
     #: Embedding size of the built-in models.
     output_dim: int | None = None
     seed: int | None = None
+    #: TF.js backend (``BACKENDS``); None: the JupyterLab setting, else the sidecar's default (protocol 1.3).
+    backend: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The wire form (camelCase; unset options left out)."""

@@ -20,7 +20,7 @@ from .client import SidecarClient, SidecarError
 from .data import PreparedData, chunk_bounds, ipc_stream, prepare
 from .discovery import get_client
 from .frames import history_frame, labels_frame
-from .options import TRAINING_MODES, Tailor, resolve_model, tailor_config, training_options
+from .options import TRAINING_MODES, Tailor, check_backend, resolve_model, tailor_config, training_options
 from .progress_bar import ProgressBar
 from .protocol import (
     TRAINING_OPTIONS,
@@ -86,6 +86,7 @@ def label(
     negative_label: float | None = None,
     model_save_path: str | os.PathLike[str] | None = None,
     show_progress: bool | None = None,
+    backend: str | None = None,
 ) -> Session:
     """Starts (or resumes) a labeling session over ``data`` and returns it.
 
@@ -154,6 +155,10 @@ match_pool_size:
     show_progress:
         Show a loading bar (a widget in notebooks, a stderr line elsewhere). Default: from
         5,000 items on.
+    backend:
+        TF.js backend of the training: ``"auto"``, ``"tensorflow-gpu"``, ``"tensorflow"`` (native,
+        ``make native``), ``"wasm"`` or ``"cpu"``. Default: the JupyterLab setting, else the sidecar's
+        ``TUNELAB_BACKEND``, else auto (the fastest that loads; ``session.progress`` says which).
 
     Raises
     ------
@@ -187,6 +192,7 @@ match_pool_size:
     tailored = tailor_config(tailor)
     if training_mode is not None and training_mode not in TRAINING_MODES:
         raise ValueError(f"training_mode={training_mode!r}; use one of {TRAINING_MODES}")
+    backend = check_backend(backend)
     name = name or f"session-{secrets.token_hex(4)}"
     bar = _progress_bar(data, show_progress, name)
     try:
@@ -216,6 +222,7 @@ match_pool_size:
         seed=seed,
         training_mode=training_mode,
         train_layers=train_layers,
+        backend=backend,
         **training,
     )
     return Session(get_client(), config, prepared, progress_bar=bar)

@@ -1,15 +1,17 @@
 /**
- * Pool-embedding throughput of all-MiniLM-L6-v2: the sidecar's TF.js encoder (wasm, batch 32) against
- * sentence-transformers (PyTorch CPU, batch 32, 1 thread and default threads) on the same Banking77
- * texts, in one run. Usage: node bench/run.cjs bench/engine/bertEmbed.ts [--texts 320] [--smoke] [--out file]
+ * Pool-embedding throughput of all-MiniLM-L6-v2: the sidecar's TF.js encoder (batch 32) on every backend
+ * available — wasm with Tunelab's patched matmul kernels and with the stock ones, native `tensorflow` when
+ * `make native` has built it — against sentence-transformers (PyTorch CPU, batch 32, 1 thread and default
+ * threads) on the same Banking77 texts, in one run. Usage: node bench/run.cjs bench/engine/bertEmbed.ts [--texts 320] [--smoke] [--out file]
  * Needs the venv of `make install` (for the model path and the PyTorch side).
  */
 import { spawnSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
-import { initBackend } from '../../src/sidecar/engine/backend';
-import { loadSentenceEncoder } from '../../src/sidecar/engine/models/bert';
+import { initBackend, patchWasmMatMul, unpatchWasmMatMul } from '../../src/sidecar/engine/backend';
+import { loadSentenceEncoder, SentenceEncoder } from '../../src/sidecar/engine/models/bert';
 import { SMOKE, numberOption, writeResult } from '../common/benchRun';
+import { tryNativeBackend } from '../common/nativeBackend';
 
 const ROOT = path.resolve(__dirname, '../..');
 const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
@@ -32,6 +34,16 @@ for threads in (1, torch.get_num_threads()):
 print(json.dumps(out))
 `;
 
+/** Texts per second of one pass over `texts` after a warm-up, on the active backend. */
+async function textsPerSecond(encoder: SentenceEncoder, texts: string[], label: string): Promise<number> {
+  await encoder.encode(texts.slice(0, 64), { batchSize: 32 }); // warm-up
+  const t0 = performance.now();
+  await encoder.encode(texts, { batchSize: 32 });
+  const rate = texts.length / ((performance.now() - t0) / 1000);
+  console.log(`${label}: ${rate.toFixed(1)} texts/s`);
+  return rate;
+}
+
 async function main(): Promise<void> {
   const py = spawnSync(PYTHON, ['-c', PY_BENCH], { encoding: 'utf8', env: { ...process.env, HF_HUB_OFFLINE: '1' } });
   if (py.status !== 0) {
@@ -50,16 +62,28 @@ async function main(): Promise<void> {
   ) as string[];
   const backend = await initBackend({ preferred: 'wasm' });
   const encoder = loadSentenceEncoder(String(torch.model));
-  await encoder.encode(texts.slice(0, 64), { batchSize: 32 }); // warm-up
-  const t0 = performance.now();
-  await encoder.encode(texts, { batchSize: 32 });
-  const tfjs = texts.length / ((performance.now() - t0) / 1000);
+  const tfjs = await textsPerSecond(encoder, texts, 'wasm patched');
+  unpatchWasmMatMul();
+  const unpatched = await textsPerSecond(encoder, texts, 'wasm unpatched');
+  patchWasmMatMul();
+  const native = await tryNativeBackend();
+  const tensorflow = native.available ? await textsPerSecond(encoder, texts, 'tensorflow') : undefined;
+  if (!native.available) {
+    console.log(`native tensorflow not measured: ${native.reason}`);
+  }
   const result = {
     what: 'all-MiniLM-L6-v2 pool embedding, texts/s, batch 32, Banking77 texts',
     texts: texts.length,
     batchSize: 32,
     backend: backend.name,
+    /** wasm with the patched kernels (the sidecar's default without native TensorFlow). */
     tfjsTextsPerSecond: tfjs,
+    textsPerSecondByBackend: {
+      'wasm (patched)': tfjs,
+      'wasm (stock kernels)': unpatched,
+      ...(tensorflow !== undefined ? { tensorflow } : {})
+    },
+    native,
     ...torch,
     ratioVsTorch1Thread: tfjs / Number(torch.torch_threads_1),
     // Other work on the machine skews both sides; record it with the numbers.

@@ -1,6 +1,7 @@
 /**
- * InfoNCE training throughput on wasm, patched vs unpatched matmul kernels, in one run.
- * MLP 384 → 512 → 256, batch 256, Adam.
+ * InfoNCE training throughput per backend in one run: wasm with the stock and with Tunelab's patched matmul
+ * kernels, and the native `tensorflow` backend when `make native` has built it (else the reason it was not
+ * measured). MLP 384 → 512 → 256, batch 256, Adam.
  * Usage: node bench/run.cjs bench/engine/engine-bench.ts [--seconds 5] [--smoke] [--out file.json]
  */
 import * as tf from '@tensorflow/tfjs';
@@ -8,6 +9,7 @@ import { initBackend, patchWasmMatMul, unpatchWasmMatMul } from '../../src/sidec
 import { createMlpEncoder } from '../../src/sidecar/engine/models';
 import { multipleNegativesRankingLoss } from '../../src/sidecar/engine/losses';
 import { SMOKE, numberOption, writeResult } from '../common/benchRun';
+import { tryNativeBackend } from '../common/nativeBackend';
 
 const SECONDS = numberOption('seconds', SMOKE ? 0.5 : 5);
 const BATCH = 256;
@@ -54,17 +56,29 @@ async function stepsPerSecond(label: string): Promise<number> {
     `backend ${info.name}, simd ${String(info.simd)}; MLP 384→512→256, batch ${BATCH}, Adam, ${SECONDS}s each`
   );
   unpatchWasmMatMul();
-  const unpatched = await stepsPerSecond('unpatched');
+  const unpatched = await stepsPerSecond('wasm unpatched');
   patchWasmMatMul();
-  const patched = await stepsPerSecond('patched  ');
+  const patched = await stepsPerSecond('wasm patched  ');
   console.log(`ratio patched/unpatched: ${(patched / unpatched).toFixed(2)}x`);
+  const native = await tryNativeBackend();
+  const tensorflow = native.available ? await stepsPerSecond('tensorflow    ') : undefined;
+  if (tensorflow !== undefined) {
+    console.log(`ratio tensorflow/wasm patched: ${(tensorflow / patched).toFixed(2)}x`);
+  } else {
+    console.log(`native tensorflow not measured: ${native.reason}`);
+  }
   writeResult('engine-throughput', {
     what: `InfoNCE training steps/s, MLP 384→512→256, batch ${BATCH}, Adam, ${SECONDS} s per variant`,
     backend: info.name,
     simd: info.simd,
     baseline: 'the same steps with the stock wasm BatchMatMul/_FusedMatMul kernels (unpatched), same run',
-    stepsPerSecond: { unpatched: +unpatched.toFixed(2), patched: +patched.toFixed(2) },
-    patchedOverUnpatched: +(patched / unpatched).toFixed(2)
+    stepsPerSecond: {
+      unpatched: +unpatched.toFixed(2),
+      patched: +patched.toFixed(2),
+      ...(tensorflow !== undefined ? { tensorflow: +tensorflow.toFixed(2) } : {})
+    },
+    patchedOverUnpatched: +(patched / unpatched).toFixed(2),
+    native
   });
 })().catch(err => {
   console.error(err);

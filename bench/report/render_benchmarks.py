@@ -251,29 +251,56 @@ def latency_section(results: Json | None, out: Path) -> tuple[str, str]:
 # ------------------------------------------------------------------ throughput
 
 
+def native_note(result: Json) -> list[str]:
+    """Why the native ``tensorflow`` backend is missing from a table (``make native`` not run or failed)."""
+    native = result.get("native")
+    if not native or native.get("available"):
+        return []
+    return [f"Native `tensorflow` backend not measured: {native.get('reason', 'unknown reason')}", ""]
+
+
 def embedding_lines(bert: Json | None) -> list[str]:
     if bert is None:
         return ["Pool embedding (all-MiniLM-L6-v2): not run in this report.", ""]
-    torch_default = max(
-        (k for k in bert if k.startswith("torch_threads_")), key=lambda k: int(k.rsplit("_", 1)[1])
+    torch_keys = sorted(
+        {"torch_threads_1", max((k for k in bert if k.startswith("torch_threads_")), key=_threads)},
+        key=_threads,
     )
-    tfjs = bert["tfjsTextsPerSecond"]
-    rows = [[f"Tunelab, TF.js `{bert['backend']}`", fmt(tfjs), "—"]]
-    for key in sorted({"torch_threads_1", torch_default}, key=lambda k: int(k.rsplit("_", 1)[1])):
-        threads = key.rsplit("_", 1)[1]
-        rows.append(
-            [
-                f"sentence-transformers, PyTorch CPU, {threads} thread(s)",
-                fmt(bert[key]),
-                fmt(tfjs / bert[key], 2),
-            ]
-        )
+    by_backend: dict[str, float] = bert.get("textsPerSecondByBackend") or {
+        bert["backend"]: bert["tfjsTextsPerSecond"]
+    }
+    header = ["encoder", "texts/s", *(f"over PyTorch {_threads(k)} thread(s)" for k in torch_keys)]
+    rows = [
+        [f"Tunelab, TF.js `{name}`", fmt(rate), *(fmt(rate / bert[k], 2) for k in torch_keys)]
+        for name, rate in by_backend.items()
+    ]
+    rows += [
+        [
+            f"sentence-transformers, PyTorch CPU, {_threads(k)} thread(s)",
+            fmt(bert[k]),
+            *("—" for _ in torch_keys),
+        ]
+        for k in torch_keys
+    ]
     return [
         f"Pool embedding: {bert['what']}, {bert['texts']} texts, same run.",
         "",
-        table(["encoder", "texts/s", "Tunelab / this"], rows),
+        table(header, rows),
         "",
+        *native_note(bert),
     ]
+
+
+def _threads(key: str) -> int:
+    return int(key.rsplit("_", 1)[1])
+
+
+def over_torch(steps: Json, torch_rate: float) -> str:
+    """Tunelab's training steps/s over PyTorch's: patched wasm, and native tensorflow when measured."""
+    text = fmt(steps["patched"] / torch_rate, 2) + " (Tunelab wasm / PyTorch)"
+    if "tensorflow" in steps:
+        text += ", " + fmt(steps["tensorflow"] / torch_rate, 2) + " (tensorflow / PyTorch)"
+    return text
 
 
 def throughput_section(engine: Json | None, store: Json | None, torch: Json | None, bert: Json | None) -> str:
@@ -296,15 +323,25 @@ def throughput_section(engine: Json | None, store: Json | None, torch: Json | No
                 + (
                     [
                         [
+                            "native `tensorflow` (make native)",
+                            fmt(steps["tensorflow"], 2),
+                            fmt(steps["tensorflow"] / steps["unpatched"], 2),
+                        ]
+                    ]
+                    if "tensorflow" in steps
+                    else []
+                )
+                + (
+                    [
+                        [
                             f"PyTorch CPU, {torch['threads']} threads (default)",
                             fmt(torch["stepsPerSecond"], 2),
-                            fmt(steps["patched"] / torch["stepsPerSecond"], 2) + " (Tunelab / PyTorch)",
+                            over_torch(steps, torch["stepsPerSecond"]),
                         ],
                         [
                             "PyTorch CPU, 1 thread (as wasm)",
                             fmt(torch["stepsPerSecondOneThread"], 2),
-                            fmt(steps["patched"] / torch["stepsPerSecondOneThread"], 2)
-                            + " (Tunelab / PyTorch)",
+                            over_torch(steps, torch["stepsPerSecondOneThread"]),
                         ],
                     ]
                     if torch
@@ -313,6 +350,7 @@ def throughput_section(engine: Json | None, store: Json | None, torch: Json | No
             ),
             "",
         ]
+        parts += native_note(engine)
         if torch is None:
             parts += ["PyTorch was not measured in this run, so there is no ratio against it yet.", ""]
     else:
@@ -347,7 +385,10 @@ def throughput_section(engine: Json | None, store: Json | None, torch: Json | No
 def machine_lines(results: dict[str, Json]) -> str:
     # The Node benchmarks' machine record is the complete one (bench/common/benchRun.ts).
     machine = next((r["machine"] for r in results.values() if "node" in r.get("machine", {})), {})
-    backends = sorted({str(r.get("backend")) for r in results.values() if r.get("backend")})
+    backends = sorted(
+        {str(r.get("backend")) for r in results.values() if r.get("backend")}
+        | {"tensorflow" for r in results.values() if (r.get("native") or {}).get("available")}
+    )
     return "\n".join(
         [
             "## Machine",
@@ -387,14 +428,25 @@ def behind_section(by_bench: dict[str, Json], results: dict[str, Json]) -> str:
             ratio = engine["stepsPerSecond"]["patched"] / torch[key]
             if ratio < 1:
                 lines.append(f"- Training steps/s: {ratio:.2f}x PyTorch on {what} (wasm runs on one core).")
-    if bert:
-        for key in sorted(k for k in bert if k.startswith("torch_threads_")):
-            ratio = bert["tfjsTextsPerSecond"] / bert[key]
+    if engine and torch and "tensorflow" in engine["stepsPerSecond"]:
+        for key, what in (
+            ("stepsPerSecondOneThread", "1 thread"),
+            ("stepsPerSecond", f"{torch['threads']} threads"),
+        ):
+            ratio = engine["stepsPerSecond"]["tensorflow"] / torch[key]
             if ratio < 1:
-                threads = key.rsplit("_", 1)[1]
-                lines.append(
-                    f"- MiniLM pool embedding: {ratio:.2f}x sentence-transformers on {threads} thread(s)."
-                )
+                lines.append(f"- Training steps/s on native `tensorflow`: {ratio:.2f}x PyTorch on {what}.")
+    if bert:
+        by_backend = bert.get("textsPerSecondByBackend") or {bert["backend"]: bert["tfjsTextsPerSecond"]}
+        best = {name: rate for name, rate in by_backend.items() if "stock" not in name}
+        for key in sorted((k for k in bert if k.startswith("torch_threads_")), key=_threads):
+            for name, rate in best.items():
+                ratio = rate / bert[key]
+                if ratio < 1:
+                    lines.append(
+                        f"- MiniLM pool embedding on `{name}`: {ratio:.2f}x sentence-transformers "
+                        f"on {_threads(key)} thread(s)."
+                    )
     latency = by_bench.get("latency")
     if latency:
         for pool in latency["pools"]:

@@ -4,7 +4,14 @@
 import { Token } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal } from '@lumino/signaling';
-import type { NotificationName, NotificationParamsOf, ParamsOf, RequestName, ResultOf } from '../protocol';
+import type {
+  BackendPreference,
+  NotificationName,
+  NotificationParamsOf,
+  ParamsOf,
+  RequestName,
+  ResultOf
+} from '../protocol';
 
 /** Lifecycle of the websocket to the sidecar (through the Jupyter server's relay). */
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -58,6 +65,8 @@ export interface ILabelerActions {
 export interface ILabelerSettings {
   /** Whether a labeler panel takes the keyboard focus when it appears. */
   autoFocus: boolean;
+  /** The TF.js backend of new sessions that name none; `auto`: no preference (the sidecar decides). */
+  backend: BackendPreference;
 }
 
 /** Tracks the labeler panels on the page and which one the commands act on. */

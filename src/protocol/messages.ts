@@ -67,6 +67,19 @@ export const Question = Type.Object({
 });
 export type Question = Static<typeof Question>;
 
+/**
+ * Protocol 1.3: the TF.js backend a session trains with. `auto` takes the first that works of
+ * tensorflow-gpu (@tensorflow/tfjs-node-gpu), tensorflow (@tensorflow/tfjs-node), wasm and cpu.
+ */
+export const BackendPreference = Type.Union([
+  Type.Literal('auto'),
+  Type.Literal('tensorflow-gpu'),
+  Type.Literal('tensorflow'),
+  Type.Literal('wasm'),
+  Type.Literal('cpu')
+]);
+export type BackendPreference = Static<typeof BackendPreference>;
+
 export const Progress = Type.Object({
   /** Answered questions (not undone), ignored ones included. */
   done: Type.Integer({ minimum: 0 }),
@@ -90,8 +103,10 @@ export const Progress = Type.Object({
   lastLoss: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
   /** True while a training round or a re-embedding runs. */
   training: Type.Optional(Type.Boolean()),
-  /** The TF.js backend the sidecar trains with: tensorflow, wasm or cpu. */
+  /** The TF.js backend the session trains with: tensorflow-gpu, tensorflow, wasm or cpu. */
   backend: Type.Optional(Type.String()),
+  /** Protocol 1.3: why `auto` did not pick a better backend (e.g. the native binding is not installed). */
+  backendFallbackReason: Type.Optional(Type.String()),
   /** Set when the user pressed Finish. */
   finished: Type.Optional(Type.Boolean()),
   // ---- protocol 1.2
@@ -178,7 +193,12 @@ export const SessionConfig = Type.Object({
   ),
   /** Embedding size of the built-in models. */
   outputDim: Type.Optional(Type.Integer({ minimum: 1, maximum: 8192 })),
-  seed: Type.Optional(Type.Integer())
+  seed: Type.Optional(Type.Integer()),
+  /**
+   * Protocol 1.3: the session's TF.js backend. Unset: the JupyterLab setting (`tunelab/preferences`), else
+   * the sidecar's TUNELAB_BACKEND, else `auto`. A named backend that cannot load fails `session/create`.
+   */
+  backend: Type.Optional(BackendPreference)
 });
 export type SessionConfig = Static<typeof SessionConfig>;
 
@@ -445,7 +465,17 @@ export const Requests = {
     Type.Object({ imported: Type.Integer(), duplicates: Type.Integer(), progress: Progress })
   ),
   /** The user pressed Finish: `tunelab.fit(..., interactive=True)` returns. */
-  finish: request('session/finish', Type.Object({ sessionId: SessionId }), Type.Object({ progress: Progress }))
+  finish: request('session/finish', Type.Object({ sessionId: SessionId }), Type.Object({ progress: Progress })),
+  // ---- protocol 1.3
+  /**
+   * The browser's JupyterLab settings the sidecar applies: `backend` is used by sessions created from now on
+   * whose config names none (`auto`: no preference). Sent on connect and whenever the setting changes.
+   */
+  setPreferences: request(
+    'tunelab/preferences',
+    Type.Object({ backend: BackendPreference }),
+    Type.Object({ backend: BackendPreference })
+  )
 } as const;
 
 /** Notifications sent by the sidecar. */

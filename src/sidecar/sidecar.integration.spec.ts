@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { ErrorCodes } from '../protocol/errors';
 import { LIMITS } from '../protocol/limits';
 import { PROTOCOL_VERSION } from '../protocol/version';
+import { resolveNative } from './engine/backend/nativeBinding';
 import { itemsChunk, vectorsChunk } from './testing/arrowChunks';
 import { FrameClient, WireMessage } from './testing/frameClient';
 import {
@@ -427,6 +428,40 @@ describe('labeling flow', () => {
   });
 });
 
+/**
+ * What `auto` picks in the bundle. The bundle runs from a temporary copy, where walking up finds no native/
+ * directory (as for an installed wheel), so a `make native` build of this checkout is named through
+ * TUNELAB_NATIVE_DIR, which the sidecar inherits: native tensorflow then, else wasm.
+ */
+const AUTO_BACKEND = ((): string => {
+  try {
+    const entry = resolveNative('@tensorflow/tfjs-node');
+    process.env.TUNELAB_NATIVE_DIR = entry.slice(0, entry.lastIndexOf('/node_modules/'));
+    return 'tensorflow';
+  } catch {
+    return 'wasm';
+  }
+})();
+
+describe('backend choice through the bundle', () => {
+  it('the JupyterLab setting sent with tunelab/preferences applies to new sessions naming no backend', async () => {
+    const client = await authenticated();
+    const config = { task: 'similarity', model: 'mlp', contentType: 'vector', inputShape: [4], topK: 2 };
+    const set = await client.request('tunelab/preferences', { backend: 'cpu' });
+    expect(set.result).toEqual({ backend: 'cpu' });
+    const fromSetting = await client.request('session/create', { ...config, name: 'setting-cpu' });
+    expect(fromSetting.result).toMatchObject({ progress: { backend: 'cpu' } });
+    const own = await client.request('session/create', { ...config, name: 'own-wasm', backend: 'wasm' });
+    expect(own.result).toMatchObject({ backend: 'wasm', progress: { backend: 'wasm' } });
+    await client.request('tunelab/preferences', { backend: 'auto' });
+    const auto = await client.request('session/create', { ...config, name: 'auto' });
+    expect(auto.result).toMatchObject({ progress: { backend: AUTO_BACKEND } });
+    const missing = await client.request('session/create', { ...config, name: 'gpu', backend: 'tensorflow-gpu' });
+    expect(errorOf(missing)).toMatchObject({ code: ErrorCodes.InvalidParams, data: { path: '/backend' } });
+    expect(errorOf(missing).message).toContain("backend 'tensorflow-gpu' is unavailable");
+  });
+});
+
 describe('training a vector model through the bundle', () => {
   it('creates, appends, asks, answers, reaches v1, exports weights and embeds as binary messages', async () => {
     const client = await authenticated();
@@ -441,7 +476,7 @@ describe('training a vector model through the bundle', () => {
       topK: 4
     });
     const session = created.result as { id: string; progress: { backend: string } };
-    expect(session.progress.backend).toBe('wasm');
+    expect(session.progress.backend).toBe(AUTO_BACKEND);
     await client.request('session/subscribe', { sessionId: session.id });
     const append = await client.request(
       'session/appendItems',
@@ -463,7 +498,7 @@ describe('training a vector model through the bundle', () => {
       ignore: false
     });
     const waited = await client.request('model/wait', { sessionId: session.id, version: 1, timeoutMs: 20_000 });
-    expect(waited.result).toMatchObject({ reached: true, progress: { modelVersion: 1, backend: 'wasm' } });
+    expect(waited.result).toMatchObject({ reached: true, progress: { modelVersion: 1, backend: AUTO_BACKEND } });
     const updated = await client.notification('session/modelUpdated');
     expect(updated.params).toMatchObject({ sessionId: session.id, record: { version: 1, answers: 1 } });
 

@@ -13,6 +13,8 @@ import {
   SIDEBAR_ID
 } from '../tokens';
 import { runExportLabels, runImportLabels } from './labelFileCommands';
+import { BackendPreferenceSync } from '../connection/backendPreference';
+import { BackendPreference, validate } from '../../protocol';
 
 /**
  * Registers the labeler commands (shortcuts in schema/plugin.json, whose id
@@ -131,11 +133,13 @@ export const commandsPlugin: JupyterFrontEndPlugin<ILabelerTracker> = {
     installLabelerKeyboard(commands, tracker);
 
     if (settingRegistry) {
+      const backendSync = new BackendPreferenceSync(connection);
       settingRegistry
         .load(commandsPlugin.id)
         .then(settings => {
           const apply = (): void => {
             tracker.settings = readSettings(settings.composite);
+            backendSync.set(tracker.settings.backend);
           };
           apply();
           settings.changed.connect(apply);
@@ -149,5 +153,7 @@ export const commandsPlugin: JupyterFrontEndPlugin<ILabelerTracker> = {
 /** The settings in force. */
 function readSettings(composite: ISettingRegistry.ISettings['composite']): ILabelerSettings {
   const autoFocus = typeof composite.autoFocus === 'boolean' ? composite.autoFocus : DEFAULT_LABELER_SETTINGS.autoFocus;
-  return { autoFocus };
+  const checked = validate(BackendPreference, composite.backend);
+  const backend = checked.ok ? checked.value : DEFAULT_LABELER_SETTINGS.backend;
+  return { autoFocus, backend };
 }

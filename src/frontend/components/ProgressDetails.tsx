@@ -1,5 +1,6 @@
 import React from 'react';
 import type { Progress, SessionInfo } from '../../protocol';
+import { backendTitle } from './backendTitle';
 import { formatLoss } from './formatLoss';
 import { ProgressCounters } from './ProgressCounters';
 
@@ -77,7 +78,11 @@ function TrainingIndicator(props: { progress: Progress | null }): JSX.Element | 
       <span className="tl-TrainingIndicator-spinner" aria-hidden="true" />
       {training ? 'training' : 'idle'}
       {progress.backend ? (
-        <span className="tl-TrainingIndicator-backend" data-testid="tl-backend" title="TF.js backend of the sidecar">
+        <span
+          className={`tl-TrainingIndicator-backend${progress.backendFallbackReason ? ' tl-mod-fallback' : ''}`}
+          data-testid="tl-backend"
+          title={backendTitle(progress)}
+        >
           {progress.backend}
         </span>
       ) : null}

@@ -3,7 +3,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { ILabelerActions, ILabelerSettings, ILabelerTracker } from '../tokens';
 
 /** Default settings, as in schema/plugin.json. */
-export const DEFAULT_LABELER_SETTINGS: ILabelerSettings = { autoFocus: true };
+export const DEFAULT_LABELER_SETTINGS: ILabelerSettings = { autoFocus: true, backend: 'auto' };
 
 /**
  * The labeler panels on the page (cells, sidebar, tabs). The commands act on

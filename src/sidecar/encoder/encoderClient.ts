@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { backendChoice } from '../training/workerScript';
+import type { BackendPreference } from '../../protocol/messages';
+import { backendDefaults } from '../training/backendDefaults';
+import { keepNativeLoaded } from '../training/modelWorker';
 import type { EncoderInit, EncoderRequest, EncoderResponse } from './protocol';
 
 /** Distributive Omit so each request variant keeps its own fields. */
@@ -30,7 +32,7 @@ export class EncoderClient {
 
   private constructor(
     private readonly worker: Worker,
-    private info: EncoderInit = { backend: { name: '' }, dim: 0 }
+    private info: EncoderInit = { backend: { name: 'cpu' }, dim: 0 }
   ) {
     worker.on('message', (msg: EncoderResponse) => {
       const pending = this.pending.get(msg.id);
@@ -50,13 +52,21 @@ export class EncoderClient {
     worker.on('exit', code => failAll(new Error(`the encoder worker exited with code ${code}`)));
   }
 
-  /** Starts a worker and loads the model directory in it; rejects with the loader's message. */
-  static async start(modelDir: string): Promise<EncoderClient> {
+  /**
+   * Starts a worker on the session's backend (resolved like the trainer worker's) and loads the model
+   * directory in it; rejects with the loader's message.
+   */
+  static async start(modelDir: string, backend?: BackendPreference): Promise<EncoderClient> {
     const { script, workerData } = encoderWorkerScript();
     const client = new EncoderClient(new Worker(script, { workerData }));
     encoderStarts.count++;
     try {
-      client.info = (await client.request({ type: 'init', modelDir, backend: backendChoice() })) as EncoderInit;
+      const preferred = backendDefaults.resolve(backend);
+      client.info = (await client.request({ type: 'init', modelDir, backend: preferred })) as EncoderInit;
+      const name = client.info.backend.name;
+      if (name === 'tensorflow' || name === 'tensorflow-gpu') {
+        keepNativeLoaded(name);
+      }
     } catch (err) {
       await client.worker.terminate();
       throw err;

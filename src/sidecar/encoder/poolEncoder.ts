@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { BackendPreference } from '../../protocol/messages';
 import type { EmbeddingCache } from '../store/embeddingCache';
 import { EncoderClient } from './encoderClient';
 import { modelIdentity } from './modelDir';
@@ -28,7 +29,9 @@ export class PoolEncoder {
   constructor(
     private readonly modelDir: string,
     readonly dim: number,
-    private readonly cache: EmbeddingCache
+    private readonly cache: EmbeddingCache,
+    /** The session's `backend` (undefined: the sidecar's default, as for its trainer worker). */
+    private readonly backend?: BackendPreference
   ) {}
 
   /**
@@ -94,7 +97,7 @@ export class PoolEncoder {
 
   private encoder(): Promise<EncoderClient> {
     if (this.client === undefined) {
-      const started = EncoderClient.start(this.modelDir);
+      const started = EncoderClient.start(this.modelDir, this.backend);
       started.catch(() => (this.client = undefined));
       this.client = started;
     }

@@ -20,6 +20,8 @@ export function fromEngineError(err: unknown, field = '/model'): unknown {
       return invalidParams('/modelPath', message);
     case 'bad_config':
       return invalidParams(field, message);
+    case 'backend_unavailable':
+      return invalidParams('/backend', message);
     default:
       return internalError(message);
   }

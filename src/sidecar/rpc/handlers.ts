@@ -5,6 +5,7 @@ import { invalidParams, invalidRequest, protocolVersionMismatch } from '../error
 import { exportLabels, importLabels } from '../exchange';
 import { writeArtifacts } from '../models/modelArtifacts';
 import { SessionManager } from '../sessions/sessionManager';
+import { backendDefaults } from '../training/backendDefaults';
 import { SIDECAR_VERSION } from '../version';
 import { ClientConnection } from './clientConnection';
 import { ConnectionHub } from './connectionHub';
@@ -54,6 +55,11 @@ export function registerHandlers(client: ClientConnection, { sessions, hub, root
   client.handle('createSession', async config =>
     (await sessions.createReady(config, { anyModelPath: client.identity?.clientKind !== 'browser' })).info()
   );
+
+  client.handle('setPreferences', ({ backend }) => {
+    backendDefaults.settings = backend;
+    return { backend: backendDefaults.settings };
+  });
 
   client.handle('appendItems', async ({ sessionId, ...chunk }) => {
     const session = sessions.get(sessionId);

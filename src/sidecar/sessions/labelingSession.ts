@@ -178,7 +178,8 @@ export class LabelingSession {
       this.poolEncoder = new PoolEncoder(
         this.plan.transform.modelDir,
         this.plan.inputShape[0],
-        deps.embeddingCache ?? NO_EMBEDDING_CACHE
+        deps.embeddingCache ?? NO_EMBEDDING_CACHE,
+        this.config.backend
       );
     }
     this.pool = new ItemPool(this.config.contentType === 'image' ? this.config.inputShape : undefined);
@@ -249,7 +250,7 @@ export class LabelingSession {
       round: Math.floor(this.counts.done / this.config.questionsPerRound) + 1,
       lastLoss: this.loop?.lastLoss ?? null,
       training: this.loop?.training ?? false,
-      ...(this.worker ? { backend: this.worker.info.backend.name } : {}),
+      ...(this.worker ? this.worker.backendProgress() : {}),
       ...(this.poolEncoder ? { embedding: this.vectors.size < this.pool.size, cachedItems: this.cachedItems } : {}),
       finished: this.finished
     };
@@ -1004,7 +1005,8 @@ export class LabelingSession {
         seed: this.config.seed ?? 1,
         learningRate: this.config.learningRate
       },
-      metadata: { sessionModel: this.config.model }
+      metadata: { sessionModel: this.config.model },
+      backend: this.config.backend
     };
     const weights = this.deps.restoredModel?.weights;
     try {

@@ -2,7 +2,11 @@ import { Worker } from 'node:worker_threads';
 import type { InitParams, InitResult, PairLabel, TrainRoundResult, WeightsResult } from '../engine/training';
 import type { Neighbour } from '../index/exactKnn';
 import { TrainerClient } from '../engine/training/trainerClient';
-import { backendChoice, trainerWorkerScript } from './workerScript';
+import type { BackendPreference, Progress } from '../../protocol/messages';
+import { NATIVE_PACKAGES, NativeBackendName, pinNativeAddon } from '../engine/backend/nativeBinding';
+import { describeError, log } from '../log';
+import { backendDefaults } from './backendDefaults';
+import { trainerWorkerScript } from './workerScript';
 
 /** What one training round hands back: the round's result and the whole pool re-embedded with the new weights. */
 export interface RoundOutput {
@@ -57,17 +61,35 @@ export class ModelWorker implements RoundTrainer {
     readonly info: InitResult
   ) {}
 
-  static async start(params: Omit<InitParams, 'backend'>): Promise<ModelWorker> {
+  /** Starts the worker on the session's `backend`, else the sidecar's default (see BackendDefaults). */
+  static async start(
+    params: Omit<InitParams, 'backend'> & { backend?: BackendPreference },
+    defaults = backendDefaults
+  ): Promise<ModelWorker> {
+    const { backend, ...init } = params;
+    const preferred = defaults.resolve(backend);
+    // TensorFlow's C++ info logs (native backends) read the process environment, which only this thread sets.
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
     const { script, workerData } = trainerWorkerScript();
     const client = new TrainerClient(new Worker(script, { workerData }));
     client.on('error', () => undefined);
     try {
-      const info = await client.init({ ...params, backend: { preferred: backendChoice() } });
+      const info = await client.init({ ...init, backend: { preferred } });
+      const backend = info.backend.name;
+      if (backend === 'tensorflow' || backend === 'tensorflow-gpu') {
+        keepNativeLoaded(backend);
+      }
       return new ModelWorker(client, info);
     } catch (err) {
       await client.worker.terminate();
       throw err;
     }
+  }
+
+  /** What `session/progress` says about the backend. */
+  backendProgress(): Pick<Progress, 'backend' | 'backendFallbackReason'> {
+    const { name, fallbackReason } = this.info.backend;
+    return fallbackReason !== undefined ? { backend: name, backendFallbackReason: fallbackReason } : { backend: name };
   }
 
   get dim(): number {
@@ -154,5 +176,17 @@ export class ModelWorker implements RoundTrainer {
     const next = this.chain.then(task, task);
     this.chain = next.catch(() => undefined);
     return next;
+  }
+}
+
+/**
+ * See pinNativeAddon: without it the process crashes when a worker on a native backend ends (the trainer's or
+ * the sentence encoder's). Failing to pin is logged only.
+ */
+export function keepNativeLoaded(backend: NativeBackendName): void {
+  try {
+    pinNativeAddon(NATIVE_PACKAGES[backend]);
+  } catch (err) {
+    log('error', `cannot keep ${NATIVE_PACKAGES[backend]} loaded in the main thread: ${describeError(err)}`);
   }
 }

@@ -13,12 +13,3 @@ export function trainerWorkerScript(): { script: string; workerData?: { tsEntry:
     workerData: { tsEntry: join(training, 'trainerWorker.ts') }
   };
 }
-
-const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKENDS)[number];
-
-/** The TF.js backend to train with: `TUNELAB_BACKEND` (tensorflow | wasm | cpu), else wasm. */
-export function backendChoice(env: NodeJS.ProcessEnv = process.env): BackendChoice {
-  const wanted = env.TUNELAB_BACKEND;
-  return BACKENDS.find(name => name === wanted) ?? 'wasm';
-}

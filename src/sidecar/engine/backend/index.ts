@@ -4,6 +4,7 @@ import { createRequire } from 'module';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { EngineError } from '../errors';
+import { NATIVE_PACKAGES, NativeBackendName, NativeRequire, defaultRequireNative } from './nativeBinding';
 import {
   CPU_BRIDGED_KERNELS,
   isWasmMatMulPatched,
@@ -13,6 +14,8 @@ import {
   unpatchWasmMatMul
 } from './wasmKernels';
 
+export { NATIVE_DIR_ENV, NATIVE_PACKAGES, nativeSearchDirs, resolveNative } from './nativeBinding';
+export type { NativeBackendName, NativeRequire } from './nativeBinding';
 export {
   CPU_BRIDGED_KERNELS,
   isWasmMatMulPatched,
@@ -22,15 +25,24 @@ export {
   unpatchWasmMatMul
 };
 
-/** `tensorflow` is the native binding of `@tensorflow/tfjs-node` (optional, never a hard dependency). */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+/**
+ * Backends in auto-selection order. `tensorflow-gpu` and `tensorflow` are the native bindings of
+ * `@tensorflow/tfjs-node-gpu` and `@tensorflow/tfjs-node` (optional, never dependencies of the package: see
+ * docs/dependencies.md); both run as the TF.js backend named `tensorflow`.
+ */
+export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+/** `auto` tries BACKEND_NAMES in order; a name means that backend or an error. */
+export type BackendPreference = 'auto' | BackendName;
+export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', ...BACKEND_NAMES];
+
+export function isBackendPreference(value: unknown): value is BackendPreference {
+  return BACKEND_PREFERENCES.some(name => name === value);
+}
 
 export interface BackendOptions {
-  /**
-   * `auto` (default): native `tensorflow` if `@tensorflow/tfjs-node` resolves at run time, else `wasm`,
-   * else `cpu` (with `fallbackReason` set). A named backend is used as is or fails with an error.
-   */
-  preferred?: 'auto' | BackendName;
+  /** Default `auto`. */
+  preferred?: BackendPreference;
   /**
    * Directory holding `tfjs-backend-wasm*.wasm`. The bundled sidecar passes the directory of sidecar.js
    * (the build copies the .wasm files there); default: the installed package's dist/ folder.
@@ -38,21 +50,22 @@ export interface BackendOptions {
   wasmDir?: string;
   /** Apply the transpose-first matmul patch on wasm (default true). */
   patchMatMul?: boolean;
-  /** Module loader for the optional native binding (tests inject one). Default: a guarded `require`. */
-  requireNative?: (name: string) => unknown;
+  /** Loader of the optional native bindings (tests inject one). Default: `defaultRequireNative`. */
+  requireNative?: NativeRequire;
 }
 
 export interface BackendInfo {
-  name: string;
+  name: BackendName;
   /** wasm only: SIMD available. */
   simd?: boolean;
   /** wasm only: matmul transpose patch active. */
   matMulPatched?: boolean;
-  /** Why the preferred backend was not used (auto mode). */
+  /** auto only: why the backends before this one in BACKEND_NAMES were not used. */
   fallbackReason?: string;
 }
 
-const NATIVE_MODULE = '@tensorflow/tfjs-node';
+/** Which native package registered the `tensorflow` backend in this thread (forgotten if it is removed). */
+let nativeOwner: NativeBackendName | undefined;
 
 /** Default location of the wasm binaries: node_modules/@tensorflow/tfjs-backend-wasm/dist/. */
 export function defaultWasmDir(): string {
@@ -64,24 +77,44 @@ export function defaultWasmDir(): string {
   return path.dirname(req.resolve('@tensorflow/tfjs-backend-wasm'));
 }
 
-function defaultRequireNative(name: string): unknown {
-  // Guarded dynamic require: the name is not a literal so bundlers leave it alone.
-  const req = createRequire(path.join(process.cwd(), 'noop.js'));
-  try {
-    return createRequire(__filename)(name);
-  } catch {
-    return req(name);
+/**
+ * Loads one native binding; returns why it is unusable, or undefined once its `tensorflow` backend is
+ * registered. Only one of the two can live in a thread: both register the same backend name.
+ */
+export function tryLoadNative(
+  which: NativeBackendName,
+  requireNative: NativeRequire = defaultRequireNative
+): string | undefined {
+  if (!tf.findBackend('tensorflow')) {
+    nativeOwner = undefined;
   }
+  const pkg = NATIVE_PACKAGES[which];
+  if (nativeOwner !== undefined) {
+    return nativeOwner === which ? undefined : `${NATIVE_PACKAGES[nativeOwner]} is already loaded in this thread`;
+  }
+  try {
+    requireNative(pkg);
+  } catch (e) {
+    const message = (e as Error).message.split('\n')[0];
+    return message.includes(pkg) ? message : `${pkg} cannot be loaded: ${message}`;
+  }
+  if (!tf.findBackend('tensorflow')) {
+    return `${pkg} loaded but registered no 'tensorflow' backend`;
+  }
+  nativeOwner = which;
+  return undefined;
 }
 
-/** True if the optional native binding can be loaded (loading it registers the `tensorflow` backend). */
-export function tryLoadNative(requireNative: (name: string) => unknown = defaultRequireNative): string | undefined {
-  try {
-    requireNative(NATIVE_MODULE);
-    return tf.findBackend('tensorflow') ? undefined : `${NATIVE_MODULE} loaded but registered no 'tensorflow' backend`;
-  } catch (e) {
-    return `${NATIVE_MODULE} is not available (${(e as Error).message.split('\n')[0]})`;
+async function initNative(which: NativeBackendName, opts: BackendOptions): Promise<BackendInfo> {
+  const reason = tryLoadNative(which, opts.requireNative);
+  if (reason !== undefined) {
+    throw new EngineError('backend_unavailable', reason);
   }
+  if (!(await tf.setBackend('tensorflow'))) {
+    throw new EngineError('backend_unavailable', `${NATIVE_PACKAGES[which]} failed to initialise its backend`);
+  }
+  await tf.ready();
+  return { name: which };
 }
 
 async function initWasm(opts: BackendOptions): Promise<BackendInfo> {
@@ -106,48 +139,56 @@ async function initWasm(opts: BackendOptions): Promise<BackendInfo> {
   }
   await tf.ready();
   return {
-    name: tf.getBackend(),
+    name: 'wasm',
     simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
     matMulPatched: isWasmMatMulPatched()
   };
 }
 
-/** Selects and initialises the TF.js backend; returns what is active. Safe to call again. */
+async function initOne(name: BackendName, opts: BackendOptions): Promise<BackendInfo> {
+  switch (name) {
+    case 'tensorflow-gpu':
+    case 'tensorflow':
+      return initNative(name, opts);
+    case 'wasm':
+      return initWasm(opts);
+    case 'cpu':
+      await tf.setBackend('cpu');
+      await tf.ready();
+      return { name: 'cpu' };
+  }
+}
+
+/**
+ * Selects and initialises the TF.js backend; returns what is active. `auto` takes the first of
+ * BACKEND_NAMES that initialises and says in `fallbackReason` why the ones before it did not; a named
+ * backend that cannot initialise throws `backend_unavailable` with the reason. Safe to call again.
+ */
 export async function initBackend(opts: BackendOptions = {}): Promise<BackendInfo> {
   const preferred = opts.preferred ?? 'auto';
-  if (preferred === 'cpu') {
-    await tf.setBackend('cpu');
-    await tf.ready();
-    return { name: tf.getBackend() };
-  }
-  if (preferred === 'tensorflow') {
-    const reason = tryLoadNative(opts.requireNative);
-    if (reason || !(await tf.setBackend('tensorflow'))) {
-      throw new EngineError('backend_unavailable', reason ?? `the native 'tensorflow' backend failed to initialise`);
+  if (preferred !== 'auto') {
+    if (!isBackendPreference(preferred)) {
+      throw new EngineError(
+        'bad_config',
+        `unknown backend '${String(preferred)}'; use one of ${BACKEND_PREFERENCES.join(', ')}`
+      );
     }
-    await tf.ready();
-    return { name: tf.getBackend() };
+    try {
+      return await initOne(preferred, opts);
+    } catch (e) {
+      throw new EngineError('backend_unavailable', `backend '${preferred}' is unavailable: ${(e as Error).message}`);
+    }
   }
-  if (preferred === 'wasm') {
-    return initWasm(opts);
-  }
-  // auto
   const reasons: string[] = [];
-  const nativeReason = tryLoadNative(opts.requireNative);
-  if (!nativeReason && (await tf.setBackend('tensorflow'))) {
-    await tf.ready();
-    return { name: tf.getBackend() };
+  for (const name of BACKEND_NAMES) {
+    try {
+      const info = await initOne(name, opts);
+      return reasons.length > 0 ? { ...info, fallbackReason: reasons.join('; ') } : info;
+    } catch (e) {
+      reasons.push(`${name}: ${(e as Error).message}`);
+    }
   }
-  reasons.push(nativeReason ?? 'native tensorflow backend failed to initialise');
-  try {
-    const info = await initWasm(opts);
-    return { ...info, fallbackReason: reasons.join('; ') };
-  } catch (e) {
-    reasons.push(`wasm: ${(e as Error).message}`);
-  }
-  await tf.setBackend('cpu');
-  await tf.ready();
-  return { name: tf.getBackend(), fallbackReason: reasons.join('; ') };
+  throw new EngineError('backend_unavailable', `no TF.js backend could initialise (${reasons.join('; ')})`);
 }
 
 /** Name of the active backend (e.g. for status reports). */

@@ -1,4 +1,4 @@
-import type { BackendInfo, BackendName } from '../backend';
+import type { BackendInfo, BackendPreference } from '../backend';
 import type { EngineErrorKind } from '../errors';
 import type {
   CnnEncoderOptions,
@@ -29,7 +29,7 @@ export type ModelSpec = (
 };
 
 export interface InitParams {
-  backend?: { preferred?: 'auto' | BackendName; wasmDir?: string; patchMatMul?: boolean };
+  backend?: { preferred?: BackendPreference; wasmDir?: string; patchMatMul?: boolean };
   model: ModelSpec;
   trainer?: TrainerOptions;
   /** Featurized pool rows (transferred). */
