@@ -2,10 +2,13 @@ import React from 'react';
 import type { Progress } from '../../protocol';
 import { ProgressBar } from './ProgressBar';
 
-/** Shown while the pool is still arriving: labeling starts before loading ends. */
+/**
+ * Shown while the pool is still arriving: labeling starts before loading ends. While a sentence encoder
+ * embeds the pool, the progress details' embedding bar says the same more precisely, so this one steps aside.
+ */
 export function LoadingBar(props: { progress: Progress | null }): JSX.Element | null {
   const { progress } = props;
-  if (!progress || progress.loadedItems >= progress.itemCount) {
+  if (!progress || progress.embedding || progress.loadedItems >= progress.itemCount) {
     return null;
   }
   const label = `Loading items: ${progress.loadedItems.toLocaleString()} / ${progress.itemCount.toLocaleString()}`;
