@@ -21,6 +21,10 @@ const TEST = numberOption('test', SMOKE ? 100 : 1000);
 const BATCH = numberOption('batch', 8);
 const BUDGET = numberOption('budget', SMOKE ? 16 : 40);
 const STEPS = numberOption('steps', 30);
+const DIM = numberOption('dim', 256);
+const HEAD_LR = numberOption('head-lr', 1e-2);
+const HEAD_STEPS = numberOption('head-steps', 50);
+const HEAD_RIDGE = numberOption('head-ridge', 1e-2);
 const METHODS = option('methods', 'head-only:random,two-phase:random,joint:random,two-phase:active,joint:active').split(
   ','
 );
@@ -81,9 +85,12 @@ async function run(method: string, seed: number, data: { texts: string[]; labels
   );
   const truth = poolRows.map(r => data.labels[r]);
   const testTruth = testRows.map(r => data.labels[r]);
-  const trainer = new ClassifierTrainer(createResidualMlpEncoder({ inputDim: 1024, outputDim: 256, seed }), {
+  const trainer = new ClassifierTrainer(createResidualMlpEncoder({ inputDim: 1024, outputDim: DIM, seed }), {
     numClasses: 4,
     schedule: (schedule === 'head-only' ? 'two-phase' : schedule) as ClassifierSchedule,
+    headLearningRate: HEAD_LR,
+    headSteps: HEAD_STEPS,
+    headRidge: HEAD_RIDGE,
     seed
   });
   trainer.setPool(pool);
@@ -107,7 +114,7 @@ async function run(method: string, seed: number, data: { texts: string[]; labels
       const embeddings = trainer.embed(pool);
       const probs = trainer.probaFromEmbeddings(embeddings);
       const uncertainty = uncertaintyScores(probs, 4, 'margin');
-      const chosen = chooseQueries({ candidates: open, uncertainty, embeddings, dim: 256, asked, count: BATCH, seed });
+      const chosen = chooseQueries({ candidates: open, uncertainty, embeddings, dim: DIM, asked, count: BATCH, seed });
       asked.push(...chosen.map(c => c.row));
     }
   }

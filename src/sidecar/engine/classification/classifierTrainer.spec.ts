@@ -98,6 +98,33 @@ describe('ClassifierTrainer', () => {
     t.dispose();
   }, 30000);
 
+  it('the head restarts each round from the current class centroids, so later labels count', async () => {
+    const { rows, labels } = data();
+    const t = makeTrainer();
+    t.setPool(rows);
+    t.setLabels(fewLabels(labels, 1));
+    await t.trainRound({ steps: 0 }); // frozen encoder: the head is nearest-centroid
+    const many = fewLabels(labels, 10);
+    t.setLabels(many);
+    await t.trainRound({ steps: 0 });
+    const emb = t.embed(rows);
+    const centroid = Array.from({ length: K }, () => new Float64Array(DIM));
+    for (const l of many) {
+      const c = (l as { classIndex: number }).classIndex;
+      for (let d = 0; d < DIM; d++) {
+        centroid[c][d] += emb[l.row * DIM + d];
+      }
+    }
+    const p = t.predictProba(rows);
+    for (let i = 100; i < 400; i++) {
+      const cos = centroid.map(m => m.reduce((s, v, d) => s + v * emb[i * DIM + d], 0) / Math.hypot(...m));
+      const byHand = cos.indexOf(Math.max(...cos));
+      const byModel = Array.from(p.subarray(i * K, (i + 1) * K)).indexOf(Math.max(...p.subarray(i * K, (i + 1) * K)));
+      expect(byModel).toBe(byHand);
+    }
+    t.dispose();
+  }, 30000);
+
   it('refuses machine labels: only human labels train', () => {
     const { rows } = data();
     const t = makeTrainer();
