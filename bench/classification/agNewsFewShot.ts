@@ -3,6 +3,8 @@
  * held-out accuracy after 8, 16, …, 40 labels, per head/encoder schedule and query choice, over seeds.
  * Decides ClassifierTrainer's default schedule (docs/classification.md).
  * Usage: node bench/run.cjs bench/classification/agNewsFewShot.ts [--seeds 3] [--pool 2000] [--test 1000] [--smoke]
+ *   [--methods head-only:random,two-phase:active,…] [--dim 256|1024] [--steps 30] [--lr 1e-3] [--anchor 1]
+ *   [--head-steps 0] [--head-lr 1e-2] [--head-ridge 1e-2] [--out file.json]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,8 +25,10 @@ const BUDGET = numberOption('budget', SMOKE ? 16 : 40);
 const STEPS = numberOption('steps', 30);
 const DIM = numberOption('dim', 256);
 const HEAD_LR = numberOption('head-lr', 1e-2);
-const HEAD_STEPS = numberOption('head-steps', 50);
+const HEAD_STEPS = numberOption('head-steps', 0);
 const HEAD_RIDGE = numberOption('head-ridge', 1e-2);
+const ANCHOR = numberOption('anchor', 1);
+const LR = numberOption('lr', 1e-3);
 const METHODS = option('methods', 'head-only:random,two-phase:random,joint:random,two-phase:active,joint:active').split(
   ','
 );
@@ -91,6 +95,8 @@ async function run(method: string, seed: number, data: { texts: string[]; labels
     headLearningRate: HEAD_LR,
     headSteps: HEAD_STEPS,
     headRidge: HEAD_RIDGE,
+    anchorWeight: ANCHOR,
+    learningRate: LR,
     seed
   });
   trainer.setPool(pool);
@@ -143,6 +149,12 @@ async function main(): Promise<void> {
     return { method, mean, sd, finals };
   });
   writeResult('classification-ag-news', {
+    dim: DIM,
+    headSteps: HEAD_STEPS,
+    headLearningRate: HEAD_LR,
+    headRidge: HEAD_RIDGE,
+    anchorWeight: ANCHOR,
+    learningRate: LR,
     pool: POOL,
     test: TEST,
     batch: BATCH,
