@@ -125,6 +125,22 @@ describe('ClassifierTrainer', () => {
     t.dispose();
   }, 30000);
 
+  it('keeps training after the pool grows or is replaced (labels on dropped rows go)', async () => {
+    const { rows, labels } = data();
+    const t = makeTrainer();
+    t.setPool(rows.slice(0, 200 * DIM));
+    t.setLabels(fewLabels(labels, 2));
+    await t.trainRound({ steps: 2 });
+    expect(t.appendPool(rows.slice(200 * DIM))).toBe(200);
+    expect(t.size).toBe(400);
+    t.setLabels([...fewLabels(labels, 2), { row: 399, classIndex: labels[399] }]);
+    await t.trainRound({ steps: 2 });
+    t.setPool(rows.slice(0, 50 * DIM));
+    expect(t.labelCount).toBe(fewLabels(labels, 2).filter(l => l.row < 50).length);
+    expect((await t.trainRound({ steps: 2 })).modelVersion).toBe(3);
+    t.dispose();
+  }, 30000);
+
   it('refuses machine labels: only human labels train', () => {
     const { rows } = data();
     const t = makeTrainer();

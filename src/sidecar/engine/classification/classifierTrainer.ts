@@ -69,6 +69,7 @@ export interface ClassifierRoundOptions {
 }
 
 export interface ClassifierRoundResult {
+  /** +1 for every round that had labels, even with 0 steps: the head is rebuilt from the labels each round. */
   modelVersion: number;
   steps: number;
   /** Mean loss of the round's last encoder steps (null when skipped). */
@@ -211,12 +212,31 @@ export class ClassifierTrainer {
     return this.labels.length;
   }
 
-  /** Sets the pool of featurized rows (row-major, `inputRowSize` values per row). */
+  /**
+   * Sets the pool of featurized rows (row-major, `inputRowSize` values per row). Labels on rows past the new
+   * end are dropped; the drift term's reference rows are drawn again at the next round, from this encoder.
+   */
   setPool(rows: Float32Array): void {
     this.assertLive();
     this.pool = this.checkRows(rows, 'pool');
     this.poolSize = rows.length / this.rowSize;
     this.labels = this.labels.filter(l => l.row < this.poolSize);
+    this.anchorTargets?.dispose();
+    this.anchorTargets = null;
+    this.anchorRows = [];
+  }
+
+  /** Appends rows to the pool (items added mid-session); returns the index of the first new row. */
+  appendPool(rows: Float32Array): number {
+    this.assertLive();
+    this.checkRows(rows, 'appended pool');
+    const start = this.poolSize;
+    const next = new Float32Array(this.pool.length + rows.length);
+    next.set(this.pool);
+    next.set(rows, this.pool.length);
+    this.pool = next;
+    this.poolSize = next.length / this.rowSize;
+    return start;
   }
 
   /**
