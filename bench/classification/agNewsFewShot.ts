@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import Papa from 'papaparse';
 import { initBackend } from '../../src/sidecar/engine/backend';
 import { ClassifierSchedule, ClassifierTrainer } from '../../src/sidecar/engine/classification/classifierTrainer';
+import { AutoAcceptLedger } from '../../src/sidecar/engine/classification/autoAccept';
 import { chooseQueries, uncertaintyScores } from '../../src/sidecar/engine/classification/uncertainty';
 import { createResidualMlpEncoder, featurizeTexts } from '../../src/sidecar/engine/models';
 import { Rng } from '../../src/sidecar/engine/training/random';
@@ -124,8 +125,28 @@ async function run(method: string, seed: number, data: { texts: string[]; labels
       asked.push(...chosen.map(c => c.row));
     }
   }
+  // What Argilla's 0.9 would auto-accept among the unlabelled pool rows, and how often it would be right.
+  const ledger = new AutoAcceptLedger(4);
+  const labelled = new Set(asked);
+  const rest = Array.from({ length: POOL }, (_, i) => i).filter(i => !labelled.has(i));
+  const poolProbs = trainer.predictProba(pool);
+  const restProbs = new Float32Array(rest.length * 4);
+  rest.forEach((row, i) => restProbs.set(poolProbs.subarray(row * 4, row * 4 + 4), i * 4));
+  const accepted = ledger.evaluate(trainer.modelVersion, rest, restProbs, () => false).added;
+  const autoAccept = {
+    share: accepted.length / rest.length,
+    precision:
+      accepted.length > 0 ? accepted.filter(l => l.classIndices[0] === truth[l.row]).length / accepted.length : null
+  };
   trainer.dispose();
-  return { method, seed, curve, final: curve[curve.length - 1].accuracy, seconds: (Date.now() - started) / 1000 };
+  return {
+    method,
+    seed,
+    curve,
+    final: curve[curve.length - 1].accuracy,
+    autoAccept,
+    seconds: (Date.now() - started) / 1000
+  };
 }
 
 async function main(): Promise<void> {
@@ -136,7 +157,7 @@ async function main(): Promise<void> {
     for (let seed = 1; seed <= SEEDS; seed++) {
       const r = await run(method, seed, data);
       console.log(
-        `${method} seed ${seed}: ${r.curve.map(c => `${c.labels}→${(100 * c.accuracy).toFixed(1)}`).join(' ')} (${r.seconds.toFixed(0)} s)`
+        `${method} seed ${seed}: ${r.curve.map(c => `${c.labels}→${(100 * c.accuracy).toFixed(1)}`).join(' ')} auto-accepted ${(100 * r.autoAccept.share).toFixed(1)}% of the rest, precision ${r.autoAccept.precision === null ? '–' : (100 * r.autoAccept.precision).toFixed(1)}% (${r.seconds.toFixed(0)} s)`
       );
       runs.push(r);
     }
