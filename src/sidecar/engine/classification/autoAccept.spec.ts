@@ -1,6 +1,6 @@
 import { initBackend } from '../backend';
 import { createResidualMlpEncoder } from '../models';
-import { AutoAcceptLedger, certaintyOf } from './autoAccept';
+import { AutoAcceptGate, AutoAcceptLedger, certaintyOf, wilsonLowerBound } from './autoAccept';
 import { ClassifierTrainer, ClassLabel } from './classifierTrainer';
 
 describe('AutoAcceptLedger', () => {
@@ -82,5 +82,42 @@ describe('AutoAcceptLedger', () => {
     expect(() => new AutoAcceptLedger(2).evaluate(1, [0, 1], Float32Array.from([1, 0]), never)).toThrow(
       'expected 2 rows × 2 classes = 4 probabilities, got 2'
     );
+  });
+});
+
+describe('AutoAcceptGate', () => {
+  it('stays shut while confident predictions are often wrong (AG News: 2 in 3 right)', () => {
+    const gate = new AutoAcceptGate();
+    for (let i = 0; i < 60; i++) {
+      gate.recordAnswer(0.93, [0], i % 3 === 0 ? [1] : [0]);
+    }
+    expect(gate.checked).toEqual({ correct: 40, total: 60 });
+    expect(gate.open).toBe(false);
+  });
+
+  it('opens once enough confident predictions were checked and right; unconfident answers are no evidence', () => {
+    const gate = new AutoAcceptGate(0.9, 10);
+    for (let i = 0; i < 30; i++) {
+      gate.recordAnswer(0.5, [0], [1]); // below the threshold: ignored
+    }
+    for (let i = 0; i < 9; i++) {
+      gate.recordAnswer(0.95, [2], [2]);
+    }
+    expect(gate.open).toBe(false); // 9 < minChecked
+    for (let i = 0; i < 30; i++) {
+      gate.recordAnswer(0.95, [2], [2]);
+    }
+    expect(gate.checked).toEqual({ correct: 39, total: 39 });
+    expect(gate.open).toBe(true);
+    // multi-label: the whole set must match
+    gate.recordAnswer(0.97, [0, 2], [2, 0]);
+    expect(gate.checked.correct).toBe(40);
+  });
+
+  it('wilsonLowerBound is below the observed rate and tightens with more answers', () => {
+    expect(wilsonLowerBound(9, 10)).toBeLessThan(0.9);
+    expect(wilsonLowerBound(90, 100)).toBeGreaterThan(wilsonLowerBound(9, 10));
+    expect(wilsonLowerBound(0, 0)).toBe(0);
+    expect(wilsonLowerBound(100, 100)).toBeGreaterThan(0.97);
   });
 });
