@@ -1,5 +1,12 @@
 import { Worker } from 'node:worker_threads';
-import type { InitParams, InitResult, PairLabel, TrainRoundResult, WeightsResult } from '../engine/training';
+import type {
+  EncoderTensorsResult,
+  InitParams,
+  InitResult,
+  PairLabel,
+  TrainRoundResult,
+  WeightsResult
+} from '../engine/training';
 import type { Neighbour } from '../index/exactKnn';
 import { TrainerClient } from '../engine/training/trainerClient';
 import { backendChoice, trainerWorkerScript } from './workerScript';
@@ -88,6 +95,29 @@ export class ModelWorker implements RoundTrainer {
       );
       onEmbedded(vectors);
     });
+  }
+
+  /**
+   * Adds rows whose embeddings by the live model are known (a tuned encoder's token rows with the frozen
+   * encoder's cached embeddings, at version 0): no forward pass in the worker. `onEmbedded` gets `vectors`.
+   */
+  appendPoolEmbedded(
+    rows: Float32Array,
+    vectors: Float32Array,
+    onEmbedded: (vectors: Float32Array) => void
+  ): Promise<void> {
+    return this.run(async () => {
+      const n = rows.length / this.info.inputRowSize;
+      const kept = vectors.slice(); // the worker takes `vectors`' buffer
+      await this.client.appendPoolEmbedded(rows, vectors);
+      this.poolRows += n;
+      onEmbedded(kept);
+    });
+  }
+
+  /** A tuned encoder's weights in Hugging Face names (top-layers and full sentence-encoder sessions). */
+  encoderTensors(): Promise<EncoderTensorsResult> {
+    return this.run(() => this.client.encoderTensors());
   }
 
   /** Embeds featurized rows with the live model without touching the pool. */
