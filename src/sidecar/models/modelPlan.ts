@@ -17,7 +17,7 @@ export type InputTransform =
   | { type: 'vector' }
   | { type: 'image'; scale: number; layout: 'HWC' }
   /** Texts embedded by a frozen sentence encoder (a Hugging Face directory) in its own worker, then cached. */
-  | { type: 'sentence-encoder'; modelDir: string; trainingMode: TrainingMode };
+  | { type: 'sentence-encoder'; modelDir: string; trainingMode: TrainingMode; dim: number };
 
 /** A session's model, decided (and validated) from its config before any worker starts. */
 export type ModelPlan =
@@ -171,7 +171,7 @@ function choosePlan(config: SessionConfig, root: AllowedRoot, options: PlanOptio
         return {
           kind: 'trainable',
           spec: { kind: 'linear-adapter', dim, trainer: SENTENCE_ADAPTER_TRAINER },
-          transform: { type: 'sentence-encoder', modelDir, trainingMode: mode },
+          transform: { type: 'sentence-encoder', modelDir, trainingMode: mode, dim },
           inputShape: [dim]
         };
       }
@@ -191,7 +191,7 @@ function choosePlan(config: SessionConfig, root: AllowedRoot, options: PlanOptio
           trainLayers: mode === 'full' ? undefined : trainLayers,
           trainer: SENTENCE_TUNING_TRAINER
         },
-        transform: { type: 'sentence-encoder', modelDir, trainingMode: mode },
+        transform: { type: 'sentence-encoder', modelDir, trainingMode: mode, dim },
         inputShape: [resolveMaxLength(modelDir)]
       };
     }

@@ -96,6 +96,8 @@ describe('sentence-encoder sessions that tune the encoder (top-layers, full)', (
       });
     }
     expect((await session.waitForModel(1, 60_000)).reached).toBe(true);
+    // Idle (every answer trained on): no round changes the weights between the export and model/embed.
+    expect((await session.waitForModel(undefined, 60_000)).reached).toBe(true);
     return session;
   }
 
@@ -126,9 +128,16 @@ describe('sentence-encoder sessions that tune the encoder (top-layers, full)', (
       encoding: 'utf8',
       env: { ...process.env, HF_HUB_OFFLINE: '1' }
     });
-    expect(run.stderr).toBe('');
-    const python = JSON.parse(readFileSync(out, 'utf8')) as { sentence_transformers: number[][]; modules: string[] };
+    if (run.status !== 0) {
+      throw new Error(`st_export_reference.py encode failed (${run.status}):\n${run.stderr}`);
+    }
+    const python = JSON.parse(readFileSync(out, 'utf8')) as {
+      sentence_transformers: number[][];
+      modules: string[];
+      warnings: string[];
+    };
     expect(python.modules).toEqual(['Transformer', 'Pooling', 'Normalize']);
+    expect(python.warnings).toEqual([]);
     const dim = ours.dim;
     python.sentence_transformers.forEach((row, i) => {
       const mine = ours.vectors.subarray(i * dim, (i + 1) * dim);

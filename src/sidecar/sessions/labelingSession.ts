@@ -191,7 +191,7 @@ export class LabelingSession {
       }
       this.poolEncoder = new PoolEncoder(
         this.plan.transform.modelDir,
-        this.plan.inputShape[0],
+        this.plan.transform.dim,
         deps.embeddingCache ?? NO_EMBEDDING_CACHE
       );
     }
