@@ -105,7 +105,11 @@ export class BertModel {
         const linear = isLinearWeight(name);
         const values = linear ? transpose2d(t) : t.values;
         const tfShape = linear ? [shape[1], shape[0]] : shape;
-        variables.set(name, tf.variable(tf.tensor(values, tfShape, 'float32'), true));
+        // The variable shares the tensor's data; disposing the tensor leaves the data to the variable alone,
+        // so dispose() frees the weights (a kept tensor would pin them).
+        const init = tf.tensor(values, tfShape, 'float32');
+        variables.set(name, tf.variable(init, true));
+        init.dispose();
       }
     } catch (e) {
       variables.forEach(v => v.dispose());
