@@ -98,8 +98,9 @@ export class ModelWorker implements RoundTrainer {
   }
 
   /**
-   * Adds rows whose embeddings by the live model are known (a tuned encoder's token rows with the frozen
-   * encoder's cached embeddings, at version 0): no forward pass in the worker. `onEmbedded` gets `vectors`.
+   * Adds rows whose embeddings by the starting model are known (a tuned encoder's token rows with the frozen
+   * encoder's cached embeddings): at version 0 no forward pass runs in the worker and `onEmbedded` gets
+   * `vectors`; once the model has trained, the rows are embedded with it, as `appendPool` does.
    */
   appendPoolEmbedded(
     rows: Float32Array,
@@ -109,9 +110,17 @@ export class ModelWorker implements RoundTrainer {
     return this.run(async () => {
       const n = rows.length / this.info.inputRowSize;
       const kept = vectors.slice(); // the worker takes `vectors`' buffer
-      await this.client.appendPoolEmbedded(rows, vectors);
-      this.poolRows += n;
-      onEmbedded(kept);
+      const { start, modelVersion } = await this.client.appendPoolEmbedded(rows, vectors);
+      this.poolRows = start + n;
+      if (modelVersion === 0) {
+        onEmbedded(kept);
+        return;
+      }
+      const current = new Float32Array(n * this.dim);
+      await this.client.embedPool({ start, end: start + n, chunkRows: EMBED_CHUNK_ROWS }, (at, chunk) =>
+        current.set(chunk, (at - start) * this.dim)
+      );
+      onEmbedded(current);
     });
   }
 

@@ -80,6 +80,15 @@ describe('BertEmbedding in PairwiseTrainer', () => {
       expect([name, changed]).toEqual([name, name.startsWith('encoder.layer.1.') && changed]);
     }
     expect([...net.encoder.bert.variables.keys()].some(n => n.startsWith('encoder.layer.1.'))).toBe(true);
+
+    // Rows appended after training come with their starting-model embeddings (here stand-ins): the index
+    // gets them embedded by the tuned model.
+    await t.embedPool();
+    const more = tokenRows(net.encoder.tokenizer, ['refund my card', 'top up pin']);
+    const start = t.appendPoolEmbedded(more.slice(), new Float32Array(2 * 32).fill(0.1));
+    expect(() => t.topK([start], 1)).toThrow(/not an embedded pool row/); // the stand-ins are not the index's
+    const embedded = await t.embedPool({ start });
+    expect(Array.from(embedded)).toEqual(Array.from(t.embed(more)));
     t.dispose();
   });
 

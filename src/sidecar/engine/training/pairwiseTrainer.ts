@@ -239,9 +239,11 @@ export class PairwiseTrainer {
   }
 
   /**
-   * Appends rows whose embeddings by the current model are already known (`vectors`, n × outputDim; e.g. a
-   * frozen encoder's cached embeddings at version 0), as `appendPool` + `embedPool` without the forward
-   * pass. Returns the index of the first new row.
+   * Appends rows whose embeddings by the starting model are known (`vectors`, n × outputDim; e.g. a frozen
+   * encoder's cached embeddings): they seed the anchor term's targets, and while the model is still the
+   * starting one (version 0) they are the rows' embeddings, as `appendPool` + `embedPool` without the
+   * forward pass. After training, the new rows still need `embedPool({start})` with the current model.
+   * Returns the index of the first new row.
    */
   appendPoolEmbedded(rows: Float32Array, vectors: Float32Array): number {
     this.assertLive();
@@ -253,16 +255,15 @@ export class PairwiseTrainer {
       );
     }
     assertFiniteRows(vectors, this.outputDim, 'embeddings');
-    if (this.embeddedRows !== this.poolSize) {
-      throw new EngineError('not_ready', 'appendPoolEmbedded: the pool has rows that are not embedded yet');
-    }
     const start = this.appendPool(rows);
-    const kept = new Float32Array((start + n) * this.outputDim);
-    kept.set(this.embeddings.subarray(0, start * this.outputDim));
-    kept.set(vectors, start * this.outputDim);
-    this.embeddings = kept;
-    this.embeddedRows = start + n;
-    if (this.version === 0 && start === this.anchorSeen && this.initialWeights.length > 0) {
+    if (this.version === 0 && this.embeddedRows === start) {
+      const kept = new Float32Array((start + n) * this.outputDim);
+      kept.set(this.embeddings.subarray(0, start * this.outputDim));
+      kept.set(vectors, start * this.outputDim);
+      this.embeddings = kept;
+      this.embeddedRows = start + n;
+    }
+    if (start === this.anchorSeen && this.initialWeights.length > 0) {
       this.admitAnchorRows(n).forEach((slot, i) => {
         if (slot >= 0) {
           this.anchorTargets.set(vectors.subarray(i * this.outputDim, (i + 1) * this.outputDim), slot * this.outputDim);

@@ -71,12 +71,15 @@ export class TrainerClient extends EventEmitter<TrainerClientEvents> {
     return this.request({ type: 'appendPool', rows }, [rows.buffer as ArrayBuffer]) as Promise<number>;
   }
 
-  /** Appends rows with their embeddings by the current model (no forward pass in the worker); both transferred. */
-  appendPoolEmbedded(rows: Float32Array, vectors: Float32Array): Promise<number> {
+  /**
+   * Appends rows with their embeddings by the starting model (see PairwiseTrainer.appendPoolEmbedded); both
+   * transferred. `modelVersion` > 0: the new rows are not embedded yet (embedPool them).
+   */
+  appendPoolEmbedded(rows: Float32Array, vectors: Float32Array): Promise<{ start: number; modelVersion: number }> {
     return this.request({ type: 'appendPoolEmbedded', rows, vectors }, [
       rows.buffer as ArrayBuffer,
       vectors.buffer as ArrayBuffer
-    ]) as Promise<number>;
+    ]) as Promise<{ start: number; modelVersion: number }>;
   }
 
   setLabels(labels: PairLabel[]): Promise<number> {

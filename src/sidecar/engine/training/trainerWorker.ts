@@ -137,7 +137,7 @@ export class TrainerWorkerHost {
       case 'appendPool':
         return [this.t.appendPool(msg.rows)];
       case 'appendPoolEmbedded':
-        return [this.t.appendPoolEmbedded(msg.rows, msg.vectors)];
+        return [{ start: this.t.appendPoolEmbedded(msg.rows, msg.vectors), modelVersion: this.t.modelVersion }];
       case 'setLabels':
         this.t.setLabels(msg.labels);
         return [this.t.labelCount];
