@@ -62,7 +62,8 @@ async function main(): Promise<void> {
       '--steps',
       String(STEPS),
       '--texts',
-      String(TEXTS)
+      String(TEXTS),
+      ...(SMOKE ? ['--smoke'] : [])
     ])
   ) as Record<string, number | string>;
   const texts = JSON.parse(
