@@ -55,8 +55,9 @@ export interface PlanOptions {
 /**
  * The tuning trainer of top-layers / full modes: anchored as the adapter is, with few rows per step
  * (every row is a transformer forward and backward pass, its activations held for backprop) and rounds
- * bounded to 8 steps of the session's batch (a step takes ~1 s on wasm for MiniLM), so a round ends in
- * seconds and the pool's re-embedding starts soon.
+ * bounded to 8 steps of the session's batch. MiniLM on wasm, 16 pairs a step (bench/results/bert-train.json):
+ * ~4 s a step training the top 2 layers, ~8.5 s fully, about half PyTorch's speed on one thread — a round
+ * takes 30–70 s before the pool's re-embedding starts.
  */
 export const SENTENCE_TUNING_TRAINER: TrainerOptions = {
   anchorWeight: 1,
