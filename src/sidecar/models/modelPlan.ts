@@ -52,21 +52,22 @@ export interface PlanOptions {
   backend?: string;
 }
 
+/** Largest batch of tuning rounds (labels per step; each is 2+ texts through the encoder). */
+export const SENTENCE_TUNING_MAX_BATCH = 16;
+
 /**
  * The tuning trainer of top-layers / full modes: anchored as the adapter is, with few rows per step
  * (every row is a transformer forward and backward pass, its activations held for backprop) and rounds
- * bounded to 8 steps of the session's batch. MiniLM on wasm, 16 pairs a step (bench/results/bert-train.json):
- * ~4 s a step training the top 2 layers, ~8.5 s fully, about half PyTorch's speed on one thread — a round
- * takes 30–70 s before the pool's re-embedding starts.
+ * bounded to 4 steps an epoch (8 at the default 2 epochs). MiniLM on wasm, 16 pairs a step
+ * (bench/results/bert-train.json): ~4 s a step training the top 2 layers, ~8.5 s fully, about half
+ * PyTorch's speed on one thread — a round takes 30–70 s before the pool's re-embedding starts.
  */
 export const SENTENCE_TUNING_TRAINER: TrainerOptions = {
   anchorWeight: 1,
   anchorSamples: 8,
   randomNegatives: 4,
-  maxExamplesPerEpoch: 8 * 16
+  maxExamplesPerEpoch: 4 * SENTENCE_TUNING_MAX_BATCH
 };
-/** Largest batch of tuning rounds (labels per step; each is 2+ texts through the encoder). */
-export const SENTENCE_TUNING_MAX_BATCH = 16;
 /** Top layers that train in top-layers mode when trainLayers is unset. */
 export const DEFAULT_TRAIN_LAYERS = 2;
 
