@@ -145,6 +145,7 @@ define run_benchmarks
 	rm -rf $(1) && mkdir -p $(1)
 	node bench/run.cjs bench/engine/engine-bench.ts $(2) --out $(1)/engine-throughput.json
 	node bench/run.cjs bench/engine/bertEmbed.ts $(2) --out $(1)/bert-embed.json
+	node bench/run.cjs bench/engine/bertTrain.ts $(2) --out $(1)/bert-train.json
 	$(BIN)/python bench/baselines/torch_throughput.py $(2) --out $(1)/torch-throughput.json
 	node bench/run.cjs bench/store/storeThroughput.ts $(2) --out $(1)/store-throughput.json
 	node bench/run.cjs bench/sidecar/latency.ts $(2) --out $(1)/latency.json

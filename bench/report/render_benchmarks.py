@@ -303,7 +303,58 @@ def over_torch(steps: Json, torch_rate: float) -> str:
     return text
 
 
-def throughput_section(engine: Json | None, store: Json | None, torch: Json | None, bert: Json | None) -> str:
+TRAINING_MODES = (
+    ("adapter", "adapter (linear head, encoder frozen)"),
+    ("top-2", "top 2 layers"),
+    ("full", "full fine-tune"),
+)
+
+
+def training_mode_lines(train: Json | None) -> list[str]:
+    """bench/engine/bertTrain.ts: MiniLM steps/s per training mode against PyTorch; tolerant of gaps."""
+    if train is None:
+        return ["Encoder training modes (all-MiniLM-L6-v2): not run in this report.", ""]
+    tfjs = train.get("tfjsStepsPerSecond") or {}
+    torch = train.get("torch") or {}
+    threads = torch.get("torch_default_threads")
+    rows = []
+    for mode, label in TRAINING_MODES:
+        ours = tfjs.get(mode)
+        one = torch.get(f"torch_{mode}_threads_1")
+        many = torch.get(f"torch_{mode}_threads_{threads}") if threads else None
+        rows.append(
+            [
+                label,
+                fmt(ours, 3),
+                fmt(one, 3),
+                fmt(ours / one, 2) if ours and one else "—",
+                fmt(many, 3),
+                fmt(ours / many, 2) if ours and many else "—",
+            ]
+        )
+    return [
+        f"Encoder training: {train.get('what', '')}, {train.get('batchPairs', '?')} pairs "
+        f"({train.get('textsPerStep', '?')} texts) a step, TF.js `{train.get('backend', '?')}` against "
+        "sentence-transformers/PyTorch CPU doing the same step, same run.",
+        "",
+        table(
+            [
+                "mode",
+                "Tunelab steps/s",
+                "PyTorch 1 thread",
+                "Tunelab / PyTorch 1",
+                f"PyTorch {threads or '?'} threads",
+                f"Tunelab / PyTorch {threads or '?'}",
+            ],
+            rows,
+        ),
+        "",
+    ]
+
+
+def throughput_section(
+    engine: Json | None, store: Json | None, torch: Json | None, bert: Json | None, train: Json | None = None
+) -> str:
     parts = ["## 3. Throughput", ""]
     if engine is not None:
         steps = engine["stepsPerSecond"]
@@ -356,6 +407,7 @@ def throughput_section(engine: Json | None, store: Json | None, torch: Json | No
     else:
         parts += ["Training throughput: not run in this report.", ""]
     parts += embedding_lines(bert)
+    parts += training_mode_lines(train)
     if store is not None:
         one, batched = store["onePerTransaction"], store["batched"]
         parts += [
@@ -504,6 +556,7 @@ def render(results_dir: Path, out: Path) -> Path:
                 by_bench.get("store-throughput"),
                 by_bench.get("torch-throughput"),
                 by_bench.get("bert-embed"),
+                by_bench.get("bert-train"),
             ),
             memory,
             behind_section(by_bench, results),

@@ -1,4 +1,4 @@
-import type { SessionConfig } from '../../protocol/messages';
+import type { SessionConfig, TrainingMode } from '../../protocol/messages';
 import type { ModelSpec, TrainerOptions } from '../engine/training';
 import type { TextFeaturizerConfig } from '../engine/models/textFeaturizer';
 import { resolveTextFeaturizerConfig } from '../engine/models/textFeaturizer';
@@ -6,6 +6,7 @@ import { AllowedRoot } from '../data/allowedRoot';
 import { rowSizeOf } from '../data/poolChunk';
 import { invalidParams } from '../errors';
 import { checkSentenceEncoderDir } from '../encoder/modelDir';
+import { readBertConfig, resolveMaxLength } from '../engine/models/bert';
 
 /** Built-in model names (`SessionConfig.model`). */
 export const MODEL_NAMES = ['hashed-ngram', 'text-mlp', 'mlp', 'cnn', 'file', 'sentence-encoder'] as const;
@@ -16,7 +17,7 @@ export type InputTransform =
   | { type: 'vector' }
   | { type: 'image'; scale: number; layout: 'HWC' }
   /** Texts embedded by a frozen sentence encoder (a Hugging Face directory) in its own worker, then cached. */
-  | { type: 'sentence-encoder'; modelDir: string };
+  | { type: 'sentence-encoder'; modelDir: string; trainingMode: TrainingMode; dim: number };
 
 /** A session's model, decided (and validated) from its config before any worker starts. */
 export type ModelPlan =
@@ -47,6 +48,32 @@ const IMAGE_SCALE = 1 / 255;
 export interface PlanOptions {
   /** The model directory may lie outside the allowed and model roots (a kernel client, or a stored dataset). */
   anyModelPath?: boolean;
+  /** The TF.js backend trainer workers run on (its reported name), for the default training mode. */
+  backend?: string;
+}
+
+/** Largest batch of tuning rounds (labels per step; each is 2+ texts through the encoder). */
+export const SENTENCE_TUNING_MAX_BATCH = 16;
+
+/**
+ * The tuning trainer of top-layers / full modes: anchored as the adapter is, with few rows per step
+ * (every row is a transformer forward and backward pass, its activations held for backprop) and rounds
+ * bounded to 4 steps an epoch (8 at the default 2 epochs). MiniLM on wasm, 16 pairs a step
+ * (bench/results/bert-train.json): ~4 s a step training the top 2 layers, ~8.5 s fully, about half
+ * PyTorch's speed on one thread — a round takes 30–70 s before the pool's re-embedding starts.
+ */
+export const SENTENCE_TUNING_TRAINER: TrainerOptions = {
+  anchorWeight: 1,
+  anchorSamples: 8,
+  randomNegatives: 4,
+  maxExamplesPerEpoch: 4 * SENTENCE_TUNING_MAX_BATCH
+};
+/** Top layers that train in top-layers mode when trainLayers is unset. */
+export const DEFAULT_TRAIN_LAYERS = 2;
+
+/** Full fine-tuning on a GPU backend (tfjs-node-gpu), the adapter elsewhere (CPU, wasm). */
+export function defaultTrainingMode(backend: string | undefined): TrainingMode {
+  return backend === 'tensorflow-gpu' ? 'full' : 'adapter';
 }
 
 /**
@@ -136,17 +163,38 @@ function choosePlan(config: SessionConfig, root: AllowedRoot, options: PlanOptio
       if (config.modelPath === undefined) {
         throw invalidParams('/modelPath', "model 'sentence-encoder' needs modelPath (a Hugging Face model directory)");
       }
-      const mode = config.trainingMode ?? 'adapter';
-      if (mode !== 'adapter') {
-        throw invalidParams('/trainingMode', `trainingMode '${mode}' is not available yet; use 'adapter'`);
+      const mode = config.trainingMode ?? defaultTrainingMode(options.backend);
+      if (config.trainLayers !== undefined && mode !== 'top-layers') {
+        throw invalidParams('/trainLayers', `trainLayers applies to trainingMode 'top-layers', not '${mode}'`);
       }
       const modelDir = root.resolveModelDir(config.modelPath, '/modelPath', options.anyModelPath);
       const { dim } = checkSentenceEncoderDir(modelDir, '/modelPath');
+      if (mode === 'adapter') {
+        return {
+          kind: 'trainable',
+          spec: { kind: 'linear-adapter', dim, trainer: SENTENCE_ADAPTER_TRAINER },
+          transform: { type: 'sentence-encoder', modelDir, trainingMode: mode, dim },
+          inputShape: [dim]
+        };
+      }
+      const layers = readBertConfig(modelDir).numHiddenLayers;
+      const trainLayers = config.trainLayers ?? Math.min(DEFAULT_TRAIN_LAYERS, layers);
+      if (!Number.isInteger(trainLayers) || trainLayers < 1 || trainLayers > layers) {
+        throw invalidParams(
+          '/trainLayers',
+          `trainLayers must be an integer from 1 to ${layers} (the model's layers), got ${trainLayers}`
+        );
+      }
       return {
         kind: 'trainable',
-        spec: { kind: 'linear-adapter', dim, trainer: SENTENCE_ADAPTER_TRAINER },
-        transform: { type: 'sentence-encoder', modelDir },
-        inputShape: [dim]
+        spec: {
+          kind: 'bert-encoder',
+          modelDir,
+          trainLayers: mode === 'full' ? undefined : trainLayers,
+          trainer: SENTENCE_TUNING_TRAINER
+        },
+        transform: { type: 'sentence-encoder', modelDir, trainingMode: mode, dim },
+        inputShape: [resolveMaxLength(modelDir)]
       };
     }
     default:

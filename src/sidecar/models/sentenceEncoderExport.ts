@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WeightsResult } from '../engine/training';
-import { writeSentenceTransformerDir } from '../engine/models/bert';
+import { NamedTensor, writeSentenceTransformerDir } from '../engine/models/bert';
 import { linearAdapterDense } from './linearAdapterExport';
 
 /** Versions kept per dataset in the sidecar's export directory: enough for a notebook holding the last few. */
@@ -16,17 +16,24 @@ export interface SentenceEncoderExport {
 }
 
 /**
- * Writes a sentence-encoder session's model (the frozen encoder's directory, the trained linear adapter as a
- * Dense layer, Normalize) as a sentence-transformers directory at `directory`.
+ * What a sentence-encoder session trained: the linear adapter's layers weights (adapter mode), or the
+ * encoder's own tensors in Hugging Face names (top-layers and full modes, `BertModel.hfTensors`).
  */
-export function writeSentenceEncoderModel(
-  directory: string,
-  source: { modelDir: string; weights: WeightsResult; modelVersion: number; dataset: string }
-): SentenceEncoderExport {
+export type SentenceEncoderSource = { modelDir: string; modelVersion: number; dataset: string } & (
+  | { weights: WeightsResult; encoderTensors?: undefined }
+  | { encoderTensors: ReadonlyMap<string, NamedTensor>; weights?: undefined }
+);
+
+/**
+ * Writes a sentence-encoder session's model as a sentence-transformers directory at `directory`: the source
+ * directory's encoder (adapter mode) or the tuned one (top-layers, full), its pooling, the adapter as a Dense
+ * layer (adapter mode only: the other modes train no head), Normalize (every mode's output is L2-normalised).
+ */
+export function writeSentenceEncoderModel(directory: string, source: SentenceEncoderSource): SentenceEncoderExport {
   const files = writeSentenceTransformerDir(directory, {
     sourceDir: source.modelDir,
-    encoderTensors: null,
-    dense: [linearAdapterDense(source.weights)],
+    encoderTensors: source.encoderTensors ?? null,
+    dense: source.weights ? [linearAdapterDense(source.weights)] : [],
     normalize: true,
     metadata: { tunelabDataset: source.dataset, modelVersion: String(source.modelVersion) }
   });
@@ -41,7 +48,7 @@ export function writeSentenceEncoderModel(
 export function exportSentenceEncoderVersion(
   exportDir: string,
   datasetId: string,
-  source: { modelDir: string; weights: WeightsResult; modelVersion: number; dataset: string }
+  source: SentenceEncoderSource
 ): SentenceEncoderExport {
   const datasetDir = join(exportDir, datasetId);
   const directory = join(datasetDir, `v${source.modelVersion}`);

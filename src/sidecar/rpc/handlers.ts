@@ -111,6 +111,11 @@ export function registerHandlers(client: ClientConnection, { sessions, hub, root
 
   client.handle('exportModel', async ({ sessionId }) => {
     const session = sessions.get(sessionId);
+    if (session.tunesEncoder) {
+      // A tuned encoder (top-layers, full) has no TF.js model: the directory is the whole model.
+      const { modelVersion, directory } = await session.exportSentenceEncoder();
+      return withPayload({ modelVersion, modelJson: '', directory }, new Uint8Array(0));
+    }
     const exported = await session.exportModel();
     // A sentence encoder's model is the pretrained encoder plus the adapter: kernels load the directory.
     const directory = session.isSentenceEncoder ? (await session.exportSentenceEncoder()).directory : undefined;

@@ -22,8 +22,9 @@ import { SidecarError, badData, invalidParams, questionNotFound } from '../error
 import { EmbeddingMatrix } from '../index/embeddingMatrix';
 import { describeError, log } from '../log';
 import { fromEngineError } from '../models/engineErrors';
+import { backendDefaults } from '../training/backendDefaults';
 import { featurize } from '../models/featurize';
-import { ModelPlan, planModel } from '../models/modelPlan';
+import { ModelPlan, planModel, SENTENCE_TUNING_MAX_BATCH } from '../models/modelPlan';
 import { exportArtifacts } from '../models/modelArtifacts';
 import { ModelWorker, RoundScan } from '../training/modelWorker';
 import { TrainingLoop } from '../training/trainingLoop';
@@ -47,9 +48,13 @@ import { DenseLayerExport, linearAdapterDense } from '../models/linearAdapterExp
 import {
   exportSentenceEncoderVersion,
   SentenceEncoderExport,
+  SentenceEncoderSource,
   writeSentenceEncoderModel
 } from '../models/sentenceEncoderExport';
 import { EmbeddingCache, NO_EMBEDDING_CACHE } from '../store/embeddingCache';
+import { loadWordPieceTokenizer, WordPieceTokenizer } from '../engine/models/bert';
+import { tokenRows } from '../engine/training/bertEmbedding';
+import { normalizeRowsInPlace } from '../encoder/normalize';
 
 /** Who holds questions: one id per client connection. */
 export type HolderId = string;
@@ -75,6 +80,8 @@ export interface SessionDeps {
   anyModelPath?: boolean;
   /** Where sentence-encoder models are exported for kernels (`<data dir>/exports`); default: a temp dir. */
   exportDir?: string;
+  /** The backend trainer workers run on, when known (a sentence encoder's default training mode depends on it). */
+  trainingBackend?: string;
 }
 
 /** Chunks sent without `uploadId` (protocol 1.1 clients) belong to this upload. */
@@ -127,6 +134,8 @@ export class LabelingSession {
   private readonly fixedEmbedder?: HashedNgramEmbedder;
   /** Sentence-encoder sessions: the frozen encoder (cache + its own worker) whose embeddings the adapter trains on. */
   private readonly poolEncoder?: PoolEncoder;
+  /** Top-layers / full sentence-encoder sessions: the pool rows the worker trains on are these token ids. */
+  private readonly tokenizer?: WordPieceTokenizer;
   /** Pool items whose encoder embedding came from the embedding cache. */
   private cachedItems = 0;
   private worker?: ModelWorker;
@@ -173,11 +182,18 @@ export class LabelingSession {
     this.createdAt = deps.identity?.createdAt ?? new Date().toISOString();
     this.config = withDefaults(config);
     // A stored dataset's model directory was checked when the dataset was created.
-    this.plan = planModel(this.config, deps.root, { anyModelPath: deps.anyModelPath || deps.identity !== undefined });
+    this.plan = planModel(this.config, deps.root, {
+      anyModelPath: deps.anyModelPath || deps.identity !== undefined,
+      // The backend this session asks for decides the default training mode (full on a GPU backend).
+      backend: deps.trainingBackend ?? backendDefaults.resolve(this.config.backend)
+    });
     if (this.plan.kind === 'trainable' && this.plan.transform.type === 'sentence-encoder') {
+      if (this.plan.transform.trainingMode !== 'adapter') {
+        this.tokenizer = loadWordPieceTokenizer(this.plan.transform.modelDir);
+      }
       this.poolEncoder = new PoolEncoder(
         this.plan.transform.modelDir,
-        this.plan.inputShape[0],
+        this.plan.transform.dim,
         deps.embeddingCache ?? NO_EMBEDDING_CACHE,
         this.config.backend
       );
@@ -416,13 +432,23 @@ export class LabelingSession {
    * questions flow while the pool embeds. The encoder worker ends once the last chunk is in.
    */
   private async encodeChunk(encoder: PoolEncoder, texts: string[], isLast: boolean): Promise<void> {
+    let at = 0;
     await encoder.embed(texts, async (vectors, lastSlice, fromCache) => {
       if (this.closed) {
         throw new Error('session closed');
       }
       this.cachedItems += fromCache;
       const rows = vectors.length / encoder.dim;
-      await (this.worker as ModelWorker).appendPool(vectors, v => this.embedded(v, rows, isLast && lastSlice));
+      const worker = this.worker as ModelWorker;
+      const done = (v: Float32Array) => this.embedded(v, rows, isLast && lastSlice);
+      if (this.tokenizer) {
+        // The encoder itself trains: the worker holds token rows, and the frozen embeddings are version 0's.
+        const tokens = tokenRows(this.tokenizer, texts.slice(at, at + rows));
+        await worker.appendPoolEmbedded(tokens, normalizeRowsInPlace(vectors, encoder.dim), done);
+      } else {
+        await worker.appendPool(vectors, done);
+      }
+      at += rows;
     });
     if (isLast) {
       encoder.release();
@@ -917,6 +943,9 @@ export class LabelingSession {
       return featurize(chunk, this.transform());
     }
     const texts = chunk.texts ?? [];
+    if (this.tokenizer) {
+      return tokenRows(this.tokenizer, texts);
+    }
     const out = new Float32Array(texts.length * encoder.dim);
     let at = 0;
     await encoder.embed(texts, async vectors => {
@@ -950,14 +979,17 @@ export class LabelingSession {
     if (this.plan.kind !== 'trainable' || this.plan.transform.type !== 'sentence-encoder' || !this.worker) {
       throw invalidParams('/sessionId', `model '${this.config.model}' is not a sentence encoder`);
     }
-    const weights = await this.worker.weights();
-    // Read after the weights: a round queued before them in the worker may have made a newer version live.
-    const source = {
-      modelDir: this.plan.transform.modelDir,
-      weights,
-      modelVersion: this.modelVersion,
-      dataset: this.config.name
-    };
+    const base = { modelDir: this.plan.transform.modelDir, dataset: this.config.name };
+    let source: SentenceEncoderSource;
+    if (this.tokenizer) {
+      const tuned = await this.worker.encoderTensors();
+      const encoderTensors = new Map(tuned.tensors.map(t => [t.name, { shape: t.shape, values: t.values }]));
+      source = { ...base, encoderTensors, modelVersion: tuned.modelVersion };
+    } else {
+      const weights = await this.worker.weights();
+      // Read after the weights: a round queued before them in the worker may have made a newer version live.
+      source = { ...base, weights, modelVersion: this.modelVersion };
+    }
     try {
       return directory !== undefined
         ? writeSentenceEncoderModel(directory, source)
@@ -972,11 +1004,22 @@ export class LabelingSession {
     return this.plan.kind === 'trainable' && this.plan.transform.type === 'sentence-encoder';
   }
 
+  /** True when the sentence encoder's own weights train (top-layers, full): there is no TF.js layers model. */
+  get tunesEncoder(): boolean {
+    return this.tokenizer !== undefined;
+  }
+
   /** model.json text and weights.bin bytes of the live model (docs/model-format.md). */
   async exportModel(): Promise<{ modelVersion: number; modelJson: string; weights: Uint8Array }> {
     await this.ready;
     if (!this.worker || this.plan.kind !== 'trainable') {
       throw invalidParams('/sessionId', `model '${this.config.model}' is a fixed featurizer without weights to export`);
+    }
+    if (this.tokenizer) {
+      throw invalidParams(
+        '/sessionId',
+        'this session trains the sentence encoder itself: it has no TF.js model, only a sentence-transformers directory'
+      );
     }
     const weights = await this.worker.weights();
     // Read after the weights: a round queued before them in the worker may have made a newer version live.
@@ -1032,7 +1075,8 @@ export class LabelingSession {
       );
     }
     this.vectors = new EmbeddingMatrix(this.worker.dim);
-    this.archive = new ModelArchive(this.deps.store, this.id, () => this.exportModel());
+    // A tuned encoder has no layers model to archive (see docs/architecture.md, Training modes).
+    this.archive = this.tokenizer ? undefined : new ModelArchive(this.deps.store, this.id, () => this.exportModel());
     this.loop = new TrainingLoop(
       this.worker,
       {
@@ -1040,7 +1084,9 @@ export class LabelingSession {
         answerCount: () => this.counts.done,
         roundOptions: () => ({
           epochs: this.config.epochs,
-          batchSize: this.config.batchSize,
+          batchSize: this.tokenizer
+            ? Math.min(this.config.batchSize, SENTENCE_TUNING_MAX_BATCH)
+            : this.config.batchSize,
           learningRate: this.config.learningRate,
           updateEvery: this.config.updateEvery
         }),

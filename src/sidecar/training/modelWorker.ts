@@ -1,5 +1,12 @@
 import { Worker } from 'node:worker_threads';
-import type { InitParams, InitResult, PairLabel, TrainRoundResult, WeightsResult } from '../engine/training';
+import type {
+  EncoderTensorsResult,
+  InitParams,
+  InitResult,
+  PairLabel,
+  TrainRoundResult,
+  WeightsResult
+} from '../engine/training';
 import type { Neighbour } from '../index/exactKnn';
 import { TrainerClient } from '../engine/training/trainerClient';
 import type { BackendPreference, Progress } from '../../protocol/messages';
@@ -110,6 +117,38 @@ export class ModelWorker implements RoundTrainer {
       );
       onEmbedded(vectors);
     });
+  }
+
+  /**
+   * Adds rows whose embeddings by the starting model are known (a tuned encoder's token rows with the frozen
+   * encoder's cached embeddings): at version 0 no forward pass runs in the worker and `onEmbedded` gets
+   * `vectors`; once the model has trained, the rows are embedded with it, as `appendPool` does.
+   */
+  appendPoolEmbedded(
+    rows: Float32Array,
+    vectors: Float32Array,
+    onEmbedded: (vectors: Float32Array) => void
+  ): Promise<void> {
+    return this.run(async () => {
+      const n = rows.length / this.info.inputRowSize;
+      const kept = vectors.slice(); // the worker takes `vectors`' buffer
+      const { start, modelVersion } = await this.client.appendPoolEmbedded(rows, vectors);
+      this.poolRows = start + n;
+      if (modelVersion === 0) {
+        onEmbedded(kept);
+        return;
+      }
+      const current = new Float32Array(n * this.dim);
+      await this.client.embedPool({ start, end: start + n, chunkRows: EMBED_CHUNK_ROWS }, (at, chunk) =>
+        current.set(chunk, (at - start) * this.dim)
+      );
+      onEmbedded(current);
+    });
+  }
+
+  /** A tuned encoder's weights in Hugging Face names (top-layers and full sentence-encoder sessions). */
+  encoderTensors(): Promise<EncoderTensorsResult> {
+    return this.run(() => this.client.encoderTensors());
   }
 
   /** Embeds featurized rows with the live model without touching the pool. */

@@ -14,6 +14,7 @@ export type {
   InitResult,
   ModelSpec,
   WeightsResult,
+  EncoderTensorsResult,
   WorkerRequest,
   WorkerResponse,
   WorkerErrorPayload
@@ -21,3 +22,7 @@ export type {
 export { makeClusteredData, knnAccuracy } from './synthetic';
 export type { ClusteredData } from './synthetic';
 export { Rng } from './random';
+export { BertEmbedding, tokenRows } from './bertEmbedding';
+export type { BertEmbeddingOptions } from './bertEmbedding';
+export { LayersEmbedding } from './trainableEmbedding';
+export type { TrainableEmbedding } from './trainableEmbedding';

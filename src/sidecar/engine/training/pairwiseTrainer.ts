@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertFiniteRows, assertPositiveInt, EngineError } from '../errors';
 import { anchorLoss, cosineSiameseLoss, multipleNegativesRankingLoss, tripletLoss } from '../losses';
-import { inputSize, outputSize } from '../models/encoders';
 import { modelArtifacts, saveLayersModel } from '../models/io';
 import { Rng } from './random';
+import { LayersEmbedding, TrainableEmbedding } from './trainableEmbedding';
 
 export type LossKind = 'triplet' | 'infonce' | 'cosine';
 
@@ -95,6 +95,21 @@ export function withTrainerDefaults(options: TrainerOptions = {}, defaults: Trai
   return { ...defaults, ...Object.fromEntries(set) };
 }
 
+/** The rows of one training step, see PairwiseTrainer.planBatch. */
+interface BatchPlan {
+  /** Distinct pool rows forwarded, by slot. */
+  order: number[];
+  /** Their values, row-major. */
+  rows: Float32Array;
+  /** The batch's items as slots. */
+  idx: number[][];
+  extra: number[];
+  extraIdx: number[];
+  /** Anchor reservoir slots, and their rows as slots of `order`. */
+  anchors: number[];
+  anchorIdx: number[];
+}
+
 interface QueryLabels {
   pos: Set<number>;
   neg: Set<number>;
@@ -106,7 +121,8 @@ interface QueryLabels {
  * currently set; undone answers are simply left out of `setLabels`.
  */
 export class PairwiseTrainer {
-  readonly model: tf.LayersModel;
+  /** The model being trained: a layers model (wrapped) or any TrainableEmbedding (e.g. a BERT encoder). */
+  readonly net: TrainableEmbedding;
   private optimizer: tf.AdamOptimizer;
   private readonly opts: Required<Omit<TrainerOptions, 'margin'>> & { margin?: number };
   private readonly rng: Rng;
@@ -133,12 +149,11 @@ export class PairwiseTrainer {
   private version = 0;
   private disposed = false;
 
-  constructor(model: tf.LayersModel, options: TrainerOptions = {}) {
-    this.model = model;
-    const { size, shape } = inputSize(model);
-    this.rowSize = size;
-    this.rowShape = shape;
-    this.outputDim = outputSize(model);
+  constructor(model: tf.LayersModel | TrainableEmbedding, options: TrainerOptions = {}) {
+    this.net = model instanceof tf.LayersModel ? new LayersEmbedding(model) : model;
+    this.rowSize = this.net.rowSize;
+    this.rowShape = [...this.net.rowShape];
+    this.outputDim = this.net.outputDim;
     this.opts = {
       loss: options.loss ?? 'infonce',
       margin: options.margin,
@@ -167,8 +182,16 @@ export class PairwiseTrainer {
       throw new EngineError('bad_config', 'the model has no trainable weights (all layers frozen?)');
     }
     if (this.opts.anchorWeight > 0) {
-      this.initialWeights = this.model.getWeights().map(w => tf.keep(w.clone()));
+      this.initialWeights = this.net.snapshot();
     }
+  }
+
+  /** The layers model being trained; an error for other models (they have their own export, e.g. hfTensors). */
+  get model(): tf.LayersModel {
+    if (!(this.net instanceof LayersEmbedding)) {
+      throw new EngineError('bad_config', 'this trainer trains a model that is not a TF.js layers model');
+    }
+    return this.net.model;
   }
 
   get modelVersion(): number {
@@ -213,6 +236,41 @@ export class PairwiseTrainer {
     this.anchorSeen = 0;
     this.anchorCount = 0;
     this.labels = this.labels.filter(l => l.query < this.poolSize && l.candidate < this.poolSize);
+  }
+
+  /**
+   * Appends rows whose embeddings by the starting model are known (`vectors`, n × outputDim; e.g. a frozen
+   * encoder's cached embeddings): they seed the anchor term's targets, and while the model is still the
+   * starting one (version 0) they are the rows' embeddings, as `appendPool` + `embedPool` without the
+   * forward pass. After training, the new rows still need `embedPool({start})` with the current model.
+   * Returns the index of the first new row.
+   */
+  appendPoolEmbedded(rows: Float32Array, vectors: Float32Array): number {
+    this.assertLive();
+    const n = rows.length / this.rowSize;
+    if (vectors.length !== n * this.outputDim) {
+      throw new EngineError(
+        'shape_mismatch',
+        `${vectors.length} embedding values do not match ${n} rows of ${this.outputDim} dimensions`
+      );
+    }
+    assertFiniteRows(vectors, this.outputDim, 'embeddings');
+    const start = this.appendPool(rows);
+    if (this.version === 0 && this.embeddedRows === start) {
+      const kept = new Float32Array((start + n) * this.outputDim);
+      kept.set(this.embeddings.subarray(0, start * this.outputDim));
+      kept.set(vectors, start * this.outputDim);
+      this.embeddings = kept;
+      this.embeddedRows = start + n;
+    }
+    if (start === this.anchorSeen && this.initialWeights.length > 0) {
+      this.admitAnchorRows(n).forEach((slot, i) => {
+        if (slot >= 0) {
+          this.anchorTargets.set(vectors.subarray(i * this.outputDim, (i + 1) * this.outputDim), slot * this.outputDim);
+        }
+      });
+    }
+    return start;
   }
 
   /** Appends rows to the pool; returns the index of the first new row. */
@@ -324,7 +382,14 @@ export class PairwiseTrainer {
           break;
         }
         const batch = items.slice(b * batchSize, (b + 1) * batchSize);
-        const cost = this.optimizer.minimize(() => this.batchLoss(loss, batch, byQuery), true, vars);
+        const plan = this.planBatch(loss, batch, byQuery);
+        const prepared = this.net.prepare?.(plan.rows, plan.order.length) ?? [];
+        let cost: tf.Scalar | null;
+        try {
+          cost = this.optimizer.minimize(() => this.batchLoss(loss, batch, byQuery, plan, prepared), true, vars);
+        } finally {
+          prepared.forEach(t => t.dispose());
+        }
         const value = cost ? (await cost.data())[0] : NaN;
         cost?.dispose();
         if (!Number.isFinite(value)) {
@@ -355,7 +420,7 @@ export class PairwiseTrainer {
   }
 
   /** Embeds rows (row-major, `inputRowSize` values each) in batches; returns n × outputDim values. */
-  embed(rows: Float32Array, batchSize = 256): Float32Array {
+  embed(rows: Float32Array, batchSize = this.embedBatchSize): Float32Array {
     this.assertLive();
     this.checkRows(rows, 'input');
     assertPositiveInt(batchSize, 'batchSize');
@@ -373,7 +438,7 @@ export class PairwiseTrainer {
     this.assertLive();
     const start = opts.start ?? 0;
     const end = Math.min(opts.end ?? this.poolSize, this.poolSize);
-    const batchSize = opts.batchSize ?? 256;
+    const batchSize = opts.batchSize ?? this.embedBatchSize;
     const chunkRows = opts.chunkRows ?? 4096;
     if (!(Number.isInteger(start) && start >= 0 && start <= end)) {
       throw new EngineError('bad_input', `embedPool: bad range [${start}, ${end}) for a pool of ${this.poolSize}`);
@@ -487,7 +552,7 @@ export class PairwiseTrainer {
       this.initialWeights.forEach(w => w.dispose());
       this.initialWeights = [];
       this.optimizer.dispose();
-      this.model.dispose();
+      this.net.dispose();
     }
   }
 
@@ -520,10 +585,7 @@ export class PairwiseTrainer {
     const out = new Float32Array(n * this.outputDim);
     for (let s = 0; s < n; s += batchSize) {
       const e = Math.min(n, s + batchSize);
-      const y = tf.tidy(() => {
-        const x = tf.tensor(rows.subarray(s * this.rowSize, e * this.rowSize), [e - s, ...this.rowShape], 'float32');
-        return this.model.predict(x) as tf.Tensor;
-      });
+      const y = tf.tidy(() => this.net.apply(rows.subarray(s * this.rowSize, e * this.rowSize), e - s, false));
       out.set(y.dataSync() as Float32Array, s * this.outputDim);
       y.dispose();
     }
@@ -581,14 +643,14 @@ export class PairwiseTrainer {
     );
     let vectors: Float32Array;
     if (this.version === 0) {
-      vectors = this.embedChecked(rows, 256);
+      vectors = this.embedChecked(rows, this.embedBatchSize);
     } else {
-      const current = this.model.getWeights().map(w => w.clone());
+      const current = this.net.snapshot();
       try {
-        this.model.setWeights(this.initialWeights);
-        vectors = this.embedChecked(rows, 256);
+        this.net.restore(this.initialWeights);
+        vectors = this.embedChecked(rows, this.embedBatchSize);
       } finally {
-        this.model.setWeights(current);
+        this.net.restore(current);
         current.forEach(w => w.dispose());
       }
     }
@@ -597,8 +659,12 @@ export class PairwiseTrainer {
     );
   }
 
+  private get embedBatchSize(): number {
+    return this.net.embedBatchSize ?? 256;
+  }
+
   private trainableVariables(): tf.Variable[] {
-    return this.model.trainableWeights.map(w => w.read() as tf.Variable);
+    return this.net.trainableVariables();
   }
 
   private groupLabels(): Map<number, QueryLabels> {
@@ -668,7 +734,11 @@ export class PairwiseTrainer {
     return this.cap(out);
   }
 
-  private batchLoss(loss: LossKind, batch: number[][], byQuery: Map<number, QueryLabels>): tf.Scalar {
+  /**
+   * A step's rows: the batch's distinct items (each forwarded once, then gathered), its InfoNCE extra
+   * negatives and the anchor term's rows; drawn before the optimizer's tape starts (see TrainableEmbedding.prepare).
+   */
+  private planBatch(loss: LossKind, batch: number[][], byQuery: Map<number, QueryLabels>): BatchPlan {
     // Hard / random negatives for InfoNCE: one explicit negative per anchor when there is one.
     const extra: number[] = [];
     if (loss === 'infonce') {
@@ -711,8 +781,18 @@ export class PairwiseTrainer {
     order.forEach((item, i) =>
       x.set(this.pool.subarray(item * this.rowSize, (item + 1) * this.rowSize), i * this.rowSize)
     );
-    const input = tf.tensor(x, [order.length, ...this.rowShape], 'float32');
-    const emb = this.model.apply(input, { training: true }) as tf.Tensor2D;
+    return { order, rows: x, idx, extra, extraIdx, anchors, anchorIdx };
+  }
+
+  private batchLoss(
+    loss: LossKind,
+    batch: number[][],
+    byQuery: Map<number, QueryLabels>,
+    plan: BatchPlan,
+    prepared: tf.Tensor[]
+  ): tf.Scalar {
+    const { idx, extra, extraIdx, anchors, anchorIdx } = plan;
+    const emb = this.net.apply(plan.rows, plan.order.length, true, prepared);
     const main = this.pairLoss(loss, batch, byQuery, emb, idx, extra, extraIdx);
     if (anchors.length === 0) {
       return main;

@@ -21,6 +21,11 @@ export type ModelSpec = (
   | ({ kind: 'residual-cnn' } & ResidualCnnOptions)
   /** A dim→dim linear head (identity at start) over a frozen sentence encoder's embeddings. */
   | ({ kind: 'linear-adapter' } & LinearAdapterOptions)
+  /**
+   * A BERT-family sentence encoder (a Hugging Face / sentence-transformers directory) trained itself over
+   * token rows (`tokenRows`): its top `trainLayers` layers, or every weight when unset.
+   */
+  | { kind: 'bert-encoder'; modelDir: string; trainLayers?: number; trainMaxLength?: number }
   /** A TF.js layers model from a local model.json (optionally tailored); `outputDim` is checked if set. */
   | { kind: 'file'; path: string; tailor?: TailorOptions; outputDim?: number }
 ) & {
@@ -51,6 +56,7 @@ export type WorkerRequest =
   | { type: 'init'; id: number; params: InitParams }
   | { type: 'setPool'; id: number; rows: Float32Array }
   | { type: 'appendPool'; id: number; rows: Float32Array }
+  | { type: 'appendPoolEmbedded'; id: number; rows: Float32Array; vectors: Float32Array }
   | { type: 'setLabels'; id: number; labels: PairLabel[] }
   | { type: 'setOptions'; id: number; options: Pick<TrainerOptions, 'loss' | 'margin'> }
   | { type: 'train'; id: number; epochs?: number; batchSize?: number; learningRate?: number }
@@ -59,6 +65,7 @@ export type WorkerRequest =
   | { type: 'topK'; id: number; rows: number[]; k: number }
   | { type: 'save'; id: number; dir: string }
   | { type: 'weights'; id: number }
+  | { type: 'encoderTensors'; id: number }
   | { type: 'cancel'; id: number; target: number }
   | { type: 'dispose'; id: number };
 
@@ -74,6 +81,12 @@ export interface WeightsResult {
   weightSpecs: unknown[];
   weightData: ArrayBuffer;
   userDefinedMetadata?: object;
+}
+
+/** A 'bert-encoder' model's weights in Hugging Face names and layout (`BertModel.hfTensors`), transferable. */
+export interface EncoderTensorsResult {
+  modelVersion: number;
+  tensors: { name: string; shape: number[]; values: Float32Array }[];
 }
 
 export type WorkerResponse =

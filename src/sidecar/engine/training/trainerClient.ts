@@ -3,6 +3,7 @@ import { Worker, WorkerOptions } from 'worker_threads';
 import { EngineError } from '../errors';
 import type { LossKind, PairLabel, TrainProgress, TrainRoundResult } from './pairwiseTrainer';
 import type {
+  EncoderTensorsResult,
   InitParams,
   InitResult,
   WeightsResult,
@@ -70,6 +71,17 @@ export class TrainerClient extends EventEmitter<TrainerClientEvents> {
     return this.request({ type: 'appendPool', rows }, [rows.buffer as ArrayBuffer]) as Promise<number>;
   }
 
+  /**
+   * Appends rows with their embeddings by the starting model (see PairwiseTrainer.appendPoolEmbedded); both
+   * transferred. `modelVersion` > 0: the new rows are not embedded yet (embedPool them).
+   */
+  appendPoolEmbedded(rows: Float32Array, vectors: Float32Array): Promise<{ start: number; modelVersion: number }> {
+    return this.request({ type: 'appendPoolEmbedded', rows, vectors }, [
+      rows.buffer as ArrayBuffer,
+      vectors.buffer as ArrayBuffer
+    ]) as Promise<{ start: number; modelVersion: number }>;
+  }
+
   setLabels(labels: PairLabel[]): Promise<number> {
     return this.request({ type: 'setLabels', labels }) as Promise<number>;
   }
@@ -116,6 +128,11 @@ export class TrainerClient extends EventEmitter<TrainerClientEvents> {
 
   weights(): Promise<WeightsResult> {
     return this.request({ type: 'weights' }) as Promise<WeightsResult>;
+  }
+
+  /** A 'bert-encoder' model's weights in Hugging Face names and layout. */
+  encoderTensors(): Promise<EncoderTensorsResult> {
+    return this.request({ type: 'encoderTensors' }) as Promise<EncoderTensorsResult>;
   }
 
   /** Disposes the model in the worker and terminates the thread. */

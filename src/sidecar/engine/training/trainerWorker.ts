@@ -15,8 +15,18 @@ import {
   modelArtifacts,
   tailor
 } from '../models';
+import { loadSentenceEncoder } from '../models/bert';
+import { BertEmbedding } from './bertEmbedding';
 import { PairwiseTrainer, withTrainerDefaults } from './pairwiseTrainer';
-import type { InitParams, InitResult, ModelSpec, WorkerRequest, WorkerResponse } from './protocol';
+import type { TrainableEmbedding } from './trainableEmbedding';
+import type {
+  EncoderTensorsResult,
+  InitParams,
+  InitResult,
+  ModelSpec,
+  WorkerRequest,
+  WorkerResponse
+} from './protocol';
 
 /**
  * Worker side of the trainer. Requests are handled strictly one at a time, in arrival order (a `cancel`
@@ -24,8 +34,17 @@ import type { InitParams, InitResult, ModelSpec, WorkerRequest, WorkerResponse }
  * a `worker_threads` Worker (bundled as its own esbuild entry in production).
  */
 
-async function buildModel(spec: ModelSpec): Promise<tf.LayersModel> {
+async function buildModel(spec: ModelSpec): Promise<tf.LayersModel | TrainableEmbedding> {
   switch (spec.kind) {
+    case 'bert-encoder': {
+      const encoder = loadSentenceEncoder(spec.modelDir);
+      try {
+        return new BertEmbedding(encoder, { trainLayers: spec.trainLayers, trainMaxLength: spec.trainMaxLength });
+      } catch (err) {
+        encoder.dispose();
+        throw err;
+      }
+    }
     case 'mlp':
       return createMlpEncoder(spec);
     case 'cnn':
@@ -117,6 +136,8 @@ export class TrainerWorkerHost {
         return [this.t.size];
       case 'appendPool':
         return [this.t.appendPool(msg.rows)];
+      case 'appendPoolEmbedded':
+        return [{ start: this.t.appendPoolEmbedded(msg.rows, msg.vectors), modelVersion: this.t.modelVersion }];
       case 'setLabels':
         this.t.setLabels(msg.labels);
         return [this.t.labelCount];
@@ -163,6 +184,19 @@ export class TrainerWorkerHost {
           [weightData]
         ];
       }
+      case 'encoderTensors': {
+        const net = this.t.net;
+        if (!(net instanceof BertEmbedding)) {
+          throw new EngineError('bad_config', 'the trainer model is not a BERT encoder');
+        }
+        const tensors = [...net.encoder.bert.hfTensors()].map(([name, t]) => ({
+          name,
+          shape: t.shape,
+          values: t.values
+        }));
+        const result: EncoderTensorsResult = { modelVersion: this.t.modelVersion, tensors };
+        return [result, tensors.map(t => t.values.buffer as ArrayBuffer)];
+      }
       case 'dispose':
         this.trainer?.dispose();
         this.trainer = undefined;
@@ -179,10 +213,17 @@ export class TrainerWorkerHost {
     const model = await buildModel(params.model);
     let trainer: PairwiseTrainer;
     try {
-      if (params.initialWeights !== undefined) {
+      if (!(model instanceof tf.LayersModel)) {
+        if (params.initialWeights !== undefined) {
+          throw new EngineError(
+            'bad_config',
+            `a '${params.model.kind}' model does not start from saved layers weights`
+          );
+        }
+      } else if (params.initialWeights !== undefined) {
         await loadWeightsInto(model, params.initialWeights);
       }
-      if (params.metadata) {
+      if (params.metadata && model instanceof tf.LayersModel) {
         const current = (model.getUserDefinedMetadata() ?? {}) as Record<string, object>;
         model.setUserDefinedMetadata({ ...current, [METADATA_KEY]: { ...current[METADATA_KEY], ...params.metadata } });
       }

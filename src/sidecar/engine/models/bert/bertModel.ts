@@ -105,7 +105,11 @@ export class BertModel {
         const linear = isLinearWeight(name);
         const values = linear ? transpose2d(t) : t.values;
         const tfShape = linear ? [shape[1], shape[0]] : shape;
-        variables.set(name, tf.variable(tf.tensor(values, tfShape, 'float32'), true));
+        // The variable shares the tensor's data; disposing the tensor leaves the data to the variable alone,
+        // so dispose() frees the weights (a kept tensor would pin them).
+        const init = tf.tensor(values, tfShape, 'float32');
+        variables.set(name, tf.variable(init, true));
+        init.dispose();
       }
     } catch (e) {
       variables.forEach(v => v.dispose());
@@ -198,6 +202,13 @@ export class BertModel {
    * Call inside `tf.tidy` (or `tf.variableGrads`) — intermediates are not disposed here.
    */
   forward(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D): tf.Tensor3D {
+    const [batch, seq] = inputIds.shape;
+    const x = this.forwardLayers(this.embed(inputIds), attentionMask, 0, this.config.numHiddenLayers);
+    return tf.reshape(x, [batch, seq, this.config.hiddenSize]);
+  }
+
+  /** The embedding layer's output, rows [batch·seq, hidden] (the input of layer 0). */
+  embed(inputIds: tf.Tensor2D): tf.Tensor2D {
     const c = this.config;
     const [batch, seq] = inputIds.shape;
     if (seq > c.maxPositionEmbeddings) {
@@ -211,16 +222,26 @@ export class BertModel {
     const words = tf.gather(this.v('embeddings.word_embeddings.weight'), tf.reshape(inputIds, [rows]));
     const positions = tf.tile(tf.slice(this.v('embeddings.position_embeddings.weight'), [0, 0], [seq, h]), [batch, 1]);
     const tokenType = tf.slice(this.v('embeddings.token_type_embeddings.weight'), [0, 0], [1, h]);
-    let x = this.layerNorm(tf.add(tf.add(words, positions), tokenType) as tf.Tensor2D, 'embeddings.LayerNorm');
+    return this.layerNorm(tf.add(tf.add(words, positions), tokenType) as tf.Tensor2D, 'embeddings.LayerNorm');
+  }
+
+  /**
+   * Transformer layers [from, to) over rows `x` [batch·seq, hidden]. Split from `forward` so a trainer of
+   * the top layers can run the frozen lower ones outside its gradient tape (their activations are then
+   * not kept for backprop).
+   */
+  forwardLayers(x: tf.Tensor2D, attentionMask: tf.Tensor2D, from: number, to: number): tf.Tensor2D {
+    const [batch, seq] = attentionMask.shape;
     // Additive mask over keys: 0 where attended, a large negative number on padding.
     const maskBias = tf.reshape(tf.mul(tf.sub(1, tf.cast(attentionMask, 'float32')), -1e9), [batch, 1, 1, seq]);
-    for (let i = 0; i < c.numHiddenLayers; i++) {
+    let out = x;
+    for (let i = from; i < to; i++) {
       // A tidy per layer frees its attention maps before the next layer runs (a 256-token batch of 32
       // holds ~100 MB of scores per layer); under a gradient tape the tape still keeps what backprop needs.
-      const input = x;
-      x = tf.tidy(() => this.layer(input, i, maskBias, batch, seq));
+      const input = out;
+      out = tf.tidy(() => this.layer(input, i, maskBias, batch, seq));
     }
-    return tf.reshape(x, [batch, seq, h]);
+    return out;
   }
 
   dispose(): void {

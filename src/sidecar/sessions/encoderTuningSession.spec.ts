@@ -1,0 +1,179 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { SessionConfig, TrainingMode } from '../../protocol/messages';
+import { AllowedRoot } from '../data/allowedRoot';
+import { readSafetensors } from '../engine/models/bert';
+import { SidecarError } from '../errors';
+import { EmbeddingCache, openEmbeddingCache } from '../store/embeddingCache';
+import { SqliteLabelStore } from '../store/sqliteLabelStore';
+import { itemsChunk } from '../testing/arrowChunks';
+import { makeTinyBert } from '../testing/tinyBert';
+import { LabelingSession } from './labelingSession';
+import { SessionManager } from './sessionManager';
+
+/**
+ * Sentence-encoder sessions that train the encoder itself (trainingMode top-layers and full) on the tiny
+ * random BERT (2 layers, hidden 32): which tensors change, and that the export is the model the sidecar
+ * ran (sentence-transformers in the project's venv embeds like `model/embed`).
+ */
+
+jest.setTimeout(120_000);
+
+const ROOT = resolve(__dirname, '../../..');
+const PYTHON = join(ROOT, '.venv', 'bin', 'python');
+const WORDS = ['my', 'card', 'account', 'money', 'transfer', 'payment', 'pin', 'refund', 'atm', 'top', 'up'];
+
+function texts(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => {
+    const words = [0, 1, 2, 3].map(k => WORDS[(i * (k + 3) + k * 7) % WORDS.length]);
+    return `${words.join(' ')} ${i}`;
+  });
+}
+
+/** Tensor names whose values differ between two safetensors files. */
+function changedTensors(before: string, after: string): string[] {
+  const a = readSafetensors(before);
+  const b = readSafetensors(after);
+  return [...a.keys()].filter(name => {
+    const x = a.get(name)?.values as Float32Array;
+    const y = b.get(name)?.values as Float32Array;
+    return x.some((v, i) => v !== y[i]);
+  });
+}
+
+describe('sentence-encoder sessions that tune the encoder (top-layers, full)', () => {
+  let tmp: string;
+  let modelDir: string;
+  let cache: EmbeddingCache;
+  let manager: SessionManager;
+
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'tunelab-encoder-tuning-'));
+    modelDir = makeTinyBert(join(tmp, 'models', 'tiny'));
+    cache = openEmbeddingCache(join(tmp, 'data'));
+    manager = new SessionManager(
+      SqliteLabelStore.open({ file: ':memory:' }),
+      { progressChanged: () => undefined, sessionsChanged: () => undefined },
+      { root: new AllowedRoot(join(tmp, 'models')), embeddingCache: cache, exportDir: join(tmp, 'exports') }
+    );
+  });
+  afterAll(() => {
+    manager?.closeAll();
+    cache?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const config = (name: string, extra: Partial<SessionConfig>): SessionConfig => ({
+    name,
+    task: 'similarity',
+    model: 'sentence-encoder',
+    modelPath: modelDir,
+    contentType: 'text',
+    topK: 4,
+    learningRate: 1e-3,
+    ...extra
+  });
+
+  /** A session of `mode` over 48 texts, trained to version ≥ 1 on three answers. */
+  async function trained(mode: TrainingMode, extra: Partial<SessionConfig> = {}): Promise<LabelingSession> {
+    const pool = texts(48);
+    const session = await manager.createReady(config(mode, { trainingMode: mode, ...extra }));
+    session.appendItems({ chunkIndex: 0, totalItems: pool.length, isLast: true, payload: itemsChunk(pool) });
+    await session.settled();
+    expect(session.progress().loadedItems).toBe(pool.length);
+    for (let i = 0; i < 3; i++) {
+      const question = session.nextQuestion('c1');
+      if (question === null) {
+        throw new Error('no question');
+      }
+      session.answer('c1', {
+        questionId: question.id,
+        answerId: `a${i}`,
+        relevant: [question.candidates[0].id],
+        ignore: false
+      });
+    }
+    expect((await session.waitForModel(1, 60_000)).reached).toBe(true);
+    // Idle (every answer trained on): no round changes the weights between the export and model/embed.
+    expect((await session.waitForModel(undefined, 60_000)).reached).toBe(true);
+    return session;
+  }
+
+  it('top-layers trains only the top layers: the lower layers and embeddings export unchanged', async () => {
+    const session = await trained('top-layers', { trainLayers: 1 });
+    expect(session.tunesEncoder).toBe(true);
+    const dir = join(tmp, 'saved-top');
+    const saved = await session.exportSentenceEncoder(dir);
+    expect(saved.modelVersion).toBeGreaterThanOrEqual(1);
+    const changed = changedTensors(join(modelDir, 'model.safetensors'), join(dir, 'model.safetensors'));
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed.every(name => name.startsWith('encoder.layer.1.'))).toBe(true);
+    // No TF.js model to hand out: model/export answers with the directory alone.
+    await expect(session.exportModel()).rejects.toThrow(/no TF.js model/);
+
+    // sentence-transformers loads the export and embeds as the sidecar does.
+    const sample = texts(48).slice(0, 8);
+    const ours = await session.embed(itemsChunk(sample));
+    expect(ours.modelVersion).toBe(saved.modelVersion);
+    if (!existsSync(PYTHON)) {
+      throw new Error(`${PYTHON} is missing: run \`make install\``);
+    }
+    const textsFile = join(tmp, 'texts.json');
+    const out = join(tmp, 'python.json');
+    writeFileSync(textsFile, JSON.stringify(sample));
+    const script = join(ROOT, 'tests', 'fixtures', 'st_export_reference.py');
+    const run = spawnSync(PYTHON, [script, 'encode', dir, textsFile, out], {
+      encoding: 'utf8',
+      env: { ...process.env, HF_HUB_OFFLINE: '1' }
+    });
+    if (run.status !== 0) {
+      throw new Error(`st_export_reference.py encode failed (${run.status}):\n${run.stderr}`);
+    }
+    const python = JSON.parse(readFileSync(out, 'utf8')) as {
+      sentence_transformers: number[][];
+      modules: string[];
+      warnings: string[];
+    };
+    expect(python.modules).toEqual(['Transformer', 'Pooling', 'Normalize']);
+    expect(python.warnings).toEqual([]);
+    const dim = ours.dim;
+    python.sentence_transformers.forEach((row, i) => {
+      const mine = ours.vectors.subarray(i * dim, (i + 1) * dim);
+      const dot = row.reduce((s, v, j) => s + v * mine[j], 0);
+      const norms = Math.hypot(...row) * Math.hypot(...mine);
+      expect(dot / norms).toBeGreaterThanOrEqual(0.9999);
+    });
+  });
+
+  it('full fine-tuning changes every layer and the embeddings', async () => {
+    const session = await trained('full');
+    const { directory } = await session.exportSentenceEncoder();
+    const changed = changedTensors(join(modelDir, 'model.safetensors'), join(directory, 'model.safetensors'));
+    for (const prefix of ['embeddings.', 'encoder.layer.0.', 'encoder.layer.1.']) {
+      expect(changed.some(name => name.startsWith(prefix))).toBe(true);
+    }
+  });
+
+  it('refuses a bad trainLayers, naming the field', async () => {
+    const refused = async (extra: Partial<SessionConfig>): Promise<SidecarError> => {
+      try {
+        await manager.createReady(config('bad', extra));
+      } catch (err) {
+        return err as SidecarError;
+      }
+      throw new Error('accepted');
+    };
+    for (const extra of [
+      { trainingMode: 'top-layers' as const, trainLayers: 3 },
+      { trainingMode: 'top-layers' as const, trainLayers: 0 },
+      { trainingMode: 'adapter' as const, trainLayers: 1 },
+      { trainingMode: 'full' as const, trainLayers: 1 }
+    ]) {
+      const err = await refused(extra);
+      expect(err).toBeInstanceOf(SidecarError);
+      expect(err.data).toMatchObject({ kind: 'invalid_params', path: '/trainLayers' });
+    }
+  });
+});
