@@ -30,7 +30,7 @@ class ProtocolVersion:
         return {"major": self.major, "minor": self.minor}
 
 
-PROTOCOL_VERSION = ProtocolVersion(major=1, minor=3)
+PROTOCOL_VERSION = ProtocolVersion(major=1, minor=4)
 
 #: Path of the authenticated Jupyter websocket route, relative to the base URL.
 WEBSOCKET_ROUTE = "tunelab/ws"

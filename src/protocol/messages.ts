@@ -18,7 +18,8 @@ export const QuestionId = Type.String({ minLength: 1, maxLength: 128 });
 export const ClientKind = Type.Union([Type.Literal('browser'), Type.Literal('kernel'), Type.Literal('test')]);
 export type ClientKind = Static<typeof ClientKind>;
 
-export const Task = Type.Literal('similarity');
+/** Protocol 1.4: "classification" labels each item with classes from `labels` instead of marking neighbours. */
+export const Task = Type.Union([Type.Literal('similarity'), Type.Literal('classification')]);
 export type Task = Static<typeof Task>;
 
 export const ContentType = Type.Union([Type.Literal('text'), Type.Literal('image'), Type.Literal('vector')]);
@@ -55,6 +56,23 @@ export const QueryStrategy = Type.Union([
 ]);
 export type QueryStrategy = Static<typeof QueryStrategy>;
 
+/** Protocol 1.4: a classification session's label names, in the session's label order. */
+export const LabelName = Type.String({ minLength: 1, maxLength: 200 });
+export const LabelList = Type.Array(LabelName, { maxItems: 1000 });
+
+/** Protocol 1.4: the model's guess for a classification question's item. */
+export const Prediction = Type.Object({
+  /** Predicted labels: the top one (single-label), or every label scored ≥ 0.5 (multi-label). */
+  labels: LabelList,
+  /** Per-label probability, in the session's label order (`SessionConfig.labels`). */
+  scores: Type.Array(Type.Number({ minimum: 0, maximum: 1 })),
+  /** Top probability (single-label) or the least certain yes/no decision (multi-label), in [0, 1]. */
+  certainty: Type.Number({ minimum: 0, maximum: 1 }),
+  /** The model version that made it. */
+  modelVersion: Type.Integer({ minimum: 0 })
+});
+export type Prediction = Static<typeof Prediction>;
+
 export const Question = Type.Object({
   id: QuestionId,
   sessionId: SessionId,
@@ -63,7 +81,14 @@ export const Question = Type.Object({
   /** Version of the model whose embeddings produced these candidates. */
   modelVersion: Type.Integer({ minimum: 0 }),
   /** Why this query was chosen (protocol 1.1). */
-  strategy: Type.Optional(QueryStrategy)
+  strategy: Type.Optional(QueryStrategy),
+  // ---- protocol 1.4: classification sessions (`candidates` is then empty; `query` is the item to label)
+  /** The choices, in the session's label order (keys 1–9 pick the first nine). */
+  choices: Type.Optional(LabelList),
+  /** The model's prediction; null before the model can predict (fewer than two labelled classes). */
+  prediction: Type.Optional(Type.Union([Prediction, Type.Null()])),
+  /** Set when the item had been auto-accepted and comes back for review (`machineLabel/review`). */
+  review: Type.Optional(Type.Boolean())
 });
 export type Question = Static<typeof Question>;
 
@@ -116,7 +141,19 @@ export const Progress = Type.Object({
   /** True while a sentence encoder embeds pool items (`loadedItems` of `itemCount` are in the index). */
   embedding: Type.Optional(Type.Boolean()),
   /** Pool items whose encoder embedding came from the on-disk embedding cache instead of the encoder. */
-  cachedItems: Type.Optional(Type.Integer({ minimum: 0 }))
+  cachedItems: Type.Optional(Type.Integer({ minimum: 0 })),
+  // ---- protocol 1.4: classification sessions
+  /** Items the model auto-accepted (machine labels: kept apart, never trained on unless confirmed). */
+  machineLabels: Type.Optional(Type.Integer({ minimum: 0 })),
+  /**
+   * Whether auto-accept is on: false until the model's confident predictions proved right often enough
+   * (docs/classification.md, AutoAcceptGate), and always false with `certaintyThreshold: null`.
+   */
+  autoAcceptOpen: Type.Optional(Type.Boolean()),
+  /** Answers kept but left out of training because they use a label that was removed (`session/setLabels`). */
+  excluded: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Answers stored since the last training round started (a round starts at `updateEvery`). */
+  sinceUpdate: Type.Optional(Type.Integer({ minimum: 0 }))
 });
 export type Progress = Static<typeof Progress>;
 
@@ -141,6 +178,18 @@ export const TrainingOptions = Type.Object({
   questionsPerRound: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   /** Items considered as candidates (Finetuner's match pool); 0 = the whole pool. */
   matchPoolSize: Type.Optional(Type.Integer({ minimum: 0 })),
+  // ---- protocol 1.4: classification sessions
+  /** Query choice: uncertainty measure of the active order (default "margin"). */
+  uncertainty: Type.Optional(
+    Type.Union([Type.Literal('margin'), Type.Literal('least-confidence'), Type.Literal('entropy')])
+  ),
+  /** Weight of distance to already-asked items against uncertainty, in [0, 1] (default 0.3). */
+  diversityWeight: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  /**
+   * Argilla's certainty threshold: predictions at least this certain are auto-accepted as machine labels
+   * once the gate opens (default 0.9); null turns auto-accept off.
+   */
+  certaintyThreshold: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0.5, maximum: 1 }), Type.Null()])),
   /** Values stored for relevant/irrelevant candidates in exported labels. */
   positiveLabel: Type.Optional(Type.Number()),
   negativeLabel: Type.Optional(Type.Number()),
@@ -183,6 +232,14 @@ export const SessionConfig = Type.Object({
   trainingMode: Type.Optional(TrainingMode),
   /** Protocol 1.3, `trainingMode: "top-layers"`: how many top transformer layers train (default 2). */
   trainLayers: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+  /**
+   * Protocol 1.4, `task: "classification"`: the label names, in display order (keys 1–9). Required for
+   * classification: non-empty, at least two for single-label, no duplicates (compared trimmed, NFC,
+   * case-folded). Changed later with `session/setLabels`.
+   */
+  labels: Type.Optional(LabelList),
+  /** Protocol 1.4, classification: an item may take any number of labels (default false: exactly one). */
+  multiLabel: Type.Optional(Type.Boolean()),
   /** Tailor a general model into an embedding model. */
   tailor: Type.Optional(
     Type.Object({
@@ -230,9 +287,30 @@ export const AnswerRecord = Type.Object({
   annotator: Type.String(),
   /** ISO-8601 time the answer was committed. */
   time: Type.String(),
-  undone: Type.Boolean()
+  undone: Type.Boolean(),
+  /** Protocol 1.4, classification: the labels chosen (names); absent for similarity answers. */
+  labels: Type.Optional(LabelList),
+  /** Protocol 1.4, classification: Enter accepted the model's prediction as shown, or a machine label was confirmed. */
+  acceptedPrediction: Type.Optional(Type.Boolean()),
+  /** Protocol 1.4, classification: the answer uses a removed label, so training leaves it out. */
+  excluded: Type.Optional(Type.Boolean())
 });
 export type AnswerRecord = Static<typeof AnswerRecord>;
+
+/** Protocol 1.4: an auto-accepted item, kept apart from human labels until confirmed or rejected. */
+export const MachineLabelRecord = Type.Object({
+  itemId: ItemId,
+  /** Pool position. */
+  index: Type.Integer({ minimum: 0 }),
+  /** Text items: the text, so the list can show it. */
+  text: Type.Optional(Type.String()),
+  image: Type.Optional(Type.String({ maxLength: 262144 })),
+  labels: LabelList,
+  /** The certainty that passed the threshold. */
+  score: Type.Number({ minimum: 0, maximum: 1 }),
+  modelVersion: Type.Integer({ minimum: 0 })
+});
+export type MachineLabelRecord = Static<typeof MachineLabelRecord>;
 
 /** Label file formats of `labels/export` and `labels/import` (docs/storage.md). */
 export const LabelFormat = Type.Union([
@@ -283,8 +361,71 @@ function notification<P extends TSchema>(method: string, params: P): Notificatio
   return { method, params };
 }
 
+// Protocol 1.4: classification sessions' methods, merged into Requests below.
+const ClassificationRequests = {
+  /** The session's auto-accepted items, most certain first. */
+  machineLabels: request(
+    'session/machineLabels',
+    Type.Object({ sessionId: SessionId }),
+    Type.Object({ machineLabels: Type.Array(MachineLabelRecord) })
+  ),
+  /**
+   * Confirms a machine label: it is stored as this client's answer (a human label, trained on) and leaves
+   * the machine list. `answerId` as for `question/answer` (a resend is a no-op).
+   */
+  confirmMachineLabel: request(
+    'machineLabel/confirm',
+    Type.Object({
+      sessionId: SessionId,
+      index: Type.Integer({ minimum: 0 }),
+      answerId: Type.String({ minLength: 1, maxLength: 128 })
+    }),
+    Type.Object({ progress: Progress, duplicate: Type.Boolean() })
+  ),
+  /**
+   * Rejects a machine label: with `labels`, they are stored as this client's answer instead; without, the
+   * item leaves the machine list and is never auto-accepted by this model version again.
+   */
+  rejectMachineLabel: request(
+    'machineLabel/reject',
+    Type.Object({
+      sessionId: SessionId,
+      index: Type.Integer({ minimum: 0 }),
+      answerId: Type.String({ minLength: 1, maxLength: 128 }),
+      labels: Type.Optional(LabelList)
+    }),
+    Type.Object({ progress: Progress, duplicate: Type.Boolean() })
+  ),
+  /** "Train now": starts a round without waiting for `updateEvery` answers. */
+  train: request('session/train', Type.Object({ sessionId: SessionId }), Type.Object({ progress: Progress })),
+  /**
+   * Replaces the label list. Answers using a removed label are kept (never deleted) but left out of
+   * training until their item is labelled again; `messages` says so per label.
+   */
+  setLabels: request(
+    'session/setLabels',
+    Type.Object({ sessionId: SessionId, labels: LabelList }),
+    Type.Object({
+      removed: LabelList,
+      added: LabelList,
+      messages: Type.Array(Type.String()),
+      info: SessionInfo
+    })
+  ),
+  /**
+   * Class probabilities of items with the latest model: a binary request like `model/embed`; the binary
+   * response's payload is row-major float32, `rows` × `labels.length`, in `labels` order.
+   */
+  predict: request(
+    'model/predict',
+    Type.Object({ sessionId: SessionId, payload: Type.Uint8Array() }),
+    Type.Object({ modelVersion: Type.Integer(), rows: Type.Integer(), labels: LabelList, multiLabel: Type.Boolean() })
+  )
+} as const;
+
 /** Requests sent by a client (relay, kernel, browser) to the sidecar. */
 export const Requests = {
+  ...ClassificationRequests,
   /**
    * Must be the first message on every sidecar connection. The relay sends it
    * on the browser's behalf (the browser never sees the secret); the kernel
@@ -362,7 +503,14 @@ export const Requests = {
       questionId: QuestionId,
       answerId: Type.String({ minLength: 1, maxLength: 128 }),
       relevant: Type.Array(ItemId, { maxItems: 50 }),
-      ignore: Type.Boolean()
+      ignore: Type.Boolean(),
+      /**
+       * Protocol 1.4, classification (send `relevant: []`): the chosen label names. Single-label: exactly one
+       * unless `ignore` (skip). Unknown names are refused with InvalidParams naming the label and the choices.
+       */
+      labels: Type.Optional(LabelList),
+      /** Protocol 1.4, classification: the labels are the prediction shown (Enter), for the auto-accept gate. */
+      acceptedPrediction: Type.Optional(Type.Boolean())
     }),
     Type.Object({ progress: Progress, duplicate: Type.Boolean() })
   ),
@@ -420,7 +568,30 @@ export const Requests = {
        * sidecar wrote in its data dir (`<data dir>/exports/<datasetId>/v<N>`, the newest 3 kept); the
        * model.json above is then the adapter alone.
        */
-      directory: Type.Optional(Type.String())
+      directory: Type.Optional(Type.String()),
+      /**
+       * Classification sessions (protocol 1.4): the head over the embedding, format
+       * `tunelab-classifier-head/1` (docs/classification.md): `{format, labels, kernel, bias, labelled, mix,
+       * multiLabel}`. `directory`/`modelJson` are then the encoder.
+       */
+      classifierHead: Type.Optional(
+        Type.Object({
+          format: Type.Literal('tunelab-classifier-head/1'),
+          labels: LabelList,
+          numClasses: Type.Integer({ minimum: 1 }),
+          /** Embedding size: rows of `kernel`. */
+          dim: Type.Integer({ minimum: 1 }),
+          modelVersion: Type.Integer({ minimum: 0 }),
+          /** dim rows × labels.length, row-major. */
+          kernel: Type.Array(Type.Array(Type.Number())),
+          bias: Type.Array(Type.Number()),
+          /** Per label: it has labelled rows (single-label softmax runs over these only). */
+          labelled: Type.Array(Type.Boolean()),
+          /** Per label: the weight λ of the uniform prior mixed into the probabilities. */
+          mix: Type.Array(Type.Number({ minimum: 0, maximum: 1 })),
+          multiLabel: Type.Boolean()
+        })
+      )
     })
   ),
   /**

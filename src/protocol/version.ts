@@ -4,7 +4,7 @@
  * MAJOR changes break compatibility (the sidecar refuses the connection);
  * MINOR changes only add optional fields or methods.
  */
-export const PROTOCOL_VERSION = { major: 1, minor: 3 } as const;
+export const PROTOCOL_VERSION = { major: 1, minor: 4 } as const;
 
 /** Path of the authenticated Jupyter websocket route, relative to the server's base URL. */
 export const WEBSOCKET_ROUTE = 'tunelab/ws';
