@@ -45,13 +45,15 @@ def accuracy(session: tunelab.Session, test: pd.DataFrame) -> float:
 
 
 def annotate(
-    session: tunelab.Session, pool: pd.DataFrame, test: pd.DataFrame, budget: int
+    session: tunelab.Session, pool: pd.DataFrame, test: pd.DataFrame, budget: int, strategies: list[str]
 ) -> dict[int, float]:
-    """Answers ``budget`` questions from the ground truth; held-out accuracy after every round."""
+    """Answers ``budget`` questions from the ground truth (noting why each was asked); held-out
+    accuracy after every round."""
     curve: dict[int, float] = {}
     for n in range(1, budget + 1):
         q = session.next_question(timeout=300)
         assert q is not None and q.choices is not None and q.candidates == ()
+        strategies.append(str(q.strategy))
         session.answer(q, labels=[pool.label[q.query.index]])
         if n % EVERY == 0:
             session.wait_for_model(timeout=300)
@@ -78,12 +80,20 @@ def test_simulated_annotator_on_ag_news_active_vs_random(
                 labels=LABELS,
                 model=MODEL,
                 query_order=order,
+                # The sidecar's classification task ignores query_order so far (it always asks the active
+                # picks); a random share of 1 makes its chooser draw uniformly, which is the random order.
+                random_share=1.0 if order == "random" else None,
                 seed=seed,
                 update_every=EVERY,
                 name=f"ag-news-{order}-{seed}",
             )
             session.wait_until_loaded(timeout=900)
-            curve = annotate(session, pool, test, BUDGET)
+            strategies: list[str] = []
+            curve = annotate(session, pool, test, BUDGET, strategies)
+            if order == "random":
+                assert set(strategies) <= {"random", "repeat"}, strategies
+            else:
+                assert "uncertain" in strategies
             labels = session.labels
             assert len(labels) == BUDGET and set(labels.label) <= set(LABELS)
             results[order].append(curve[BUDGET])

@@ -504,7 +504,8 @@ class Session:
         ``learning_rate``, ``batch_size``, ``loss``, ``margin``, ``query_order``,
         ``random_share``, ``hard_negatives``, ``random_negatives``, ``keep_same_question``,
         ``questions_per_round``, ``match_pool_size``, ``positive_label``, ``negative_label``,
-        ``model_save_path``); returns the effective configuration.
+        ``model_save_path``; classification: ``uncertainty``, ``diversity_weight``,
+        ``certainty_threshold``); returns the effective configuration.
         """
         checked = training_options(options)
         params = {TRAINING_OPTIONS.get(k, "topK"): v for k, v in checked.items()}
