@@ -327,6 +327,7 @@ describe('classification sessions', () => {
       answerTruly(session, truth, `p${i}`);
     }
     expect(session.modelVersion).toBe(0);
+    const pending = next(session); // on screen when the sidecar stops; its answer is resent after the restart
     const answers = session.labels();
     first.manager.closeAll();
 
@@ -335,9 +336,18 @@ describe('classification sessions', () => {
     expect(again.id).toBe(session.id);
     expect(again.labels()).toEqual(answers);
     expect(again.modelVersion).toBe(1);
+    const resent = again.answer('c1', {
+      questionId: pending.id,
+      answerId: 'late',
+      relevant: [],
+      ignore: false,
+      labels: [truth[pending.query.index]]
+    });
+    expect(resent.duplicate).toBe(false);
+    expect(again.labels().at(-1)).toMatchObject({ answerId: 'late', queryIndex: pending.query.index });
     const q = next(again);
     expect(q.prediction).not.toBeNull();
-    expect(answers.map(a => a.queryIndex)).not.toContain(q.query.index);
+    expect([...answers.map(a => a.queryIndex), pending.query.index]).not.toContain(q.query.index);
     second.manager.closeAll();
   });
 });
