@@ -169,7 +169,7 @@ describe('classification sessions', () => {
     expect(session.history().map(r => r.version)).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 
-  it('trains every updateEvery real answers: undo, skip and a resent answer id do not count', () => {
+  it('trains every updateEvery real answers: undo, skip and a resent answer id do not count', async () => {
     const { texts, labels: truth } = topicTexts(60, 5);
     const session = manager.create(config('rounds', { updateEvery: 3 }));
     load(session, texts);
@@ -194,8 +194,11 @@ describe('classification sessions', () => {
     expect(session.progress().sinceUpdate).toBe(0);
     session.classifier().trainNow(); // session/train
     expect(session.modelVersion).toBe(2);
+    await session.configure({ updateEvery: 1 });
+    answerTruly(session, truth, 'r5');
+    expect(session.modelVersion).toBe(3);
     const stored = store.answers(session.id);
-    expect(stored.map(a => a.answerId)).toEqual(['r1', 'r2', 'r3', 'skip', 'r4']);
+    expect(stored.map(a => a.answerId)).toEqual(['r1', 'r2', 'r3', 'skip', 'r4', 'r5']);
     expect(stored[1].undone).toBe(true);
     expect(stored[0].labels).toEqual([truth[Number(session.labels()[0].queryIndex)]]);
     expect(stored[3]).toMatchObject({ ignored: true, labels: [] });

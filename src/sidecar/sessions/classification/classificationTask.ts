@@ -604,6 +604,9 @@ export class ClassificationTask {
   }
 
   private maybeRound(): void {
+    if (this.schedule.every !== this.host.config.updateEvery) {
+      this.schedule.setEvery(this.host.config.updateEvery); // session/configure changed it
+    }
     if (this.schedule.due()) {
       void this.round();
     }
