@@ -321,6 +321,29 @@ describe('classification sessions', () => {
     void second;
   });
 
+  it('multi-label: any number of labels per item, none included; per-label yes/no predictions', () => {
+    const { texts, labels: truth } = topicTexts(60, 31);
+    const session = manager.create(
+      config('multi', { multiLabel: true, labels: ['Sports', 'Tech', 'Food'], updateEvery: 6 })
+    );
+    load(session, texts);
+    for (let i = 0; i < 6; i++) {
+      const q = next(session);
+      const own = truth[q.query.index];
+      // Every third item gets no label ("none applies"), the rest their topic plus, sometimes, Food.
+      const labels = i % 3 === 2 ? [] : i % 3 === 1 && own !== 'Food' ? [own, 'food'] : [own];
+      session.answer('c1', { questionId: q.id, answerId: `m${i}`, relevant: [], ignore: false, labels });
+    }
+    expect(session.modelVersion).toBe(1);
+    expect(session.labels().map(a => a.labels?.length)).toEqual([1, expect.any(Number), 0, 1, expect.any(Number), 0]);
+    const q = next(session);
+    expect(q.prediction).not.toBeNull();
+    const scores = q.prediction?.scores ?? [];
+    expect(scores).toHaveLength(3);
+    expect(q.prediction?.labels).toEqual(['Sports', 'Tech', 'Food'].filter((_, c) => scores[c] >= 0.5));
+    expect(session.classifier().exportHead()).toMatchObject({ multiLabel: true, labelled: [true, true, true] });
+  });
+
   it('resumes a classification dataset after a restart and trains on its labels', async () => {
     const first = sidecar();
     const { texts, labels: truth } = topicTexts(80, 21);
@@ -399,5 +422,37 @@ describe('classification over a trainable encoder (mlp on vectors)', () => {
     const head = session.classifier().exportHead()!;
     expect(head.kernel).toHaveLength(head.dim);
     expect(head.labels).toEqual(names);
+  });
+
+  it('resumes after a restart: the worker re-embeds the pool, then one round trains on the stored labels', async () => {
+    const DIM = 8;
+    const data = makeClusteredData({ n: 80, dim: DIM, classes: 2, signalDim: 4, noise: 1, seed: 9 });
+    const truth = Array.from(data.labels, c => (c === 0 ? 'x' : 'y'));
+    const first = sidecar();
+    const cfg = {
+      name: 'mlp-resume',
+      task: 'classification' as const,
+      model: 'mlp',
+      contentType: 'vector' as const,
+      inputShape: [DIM],
+      labels: ['x', 'y'],
+      topK: 5,
+      updateEvery: 100
+    };
+    const session = await first.manager.createReady(cfg);
+    session.appendItems({ chunkIndex: 0, totalItems: 80, isLast: true, payload: vectorsChunk(data.rows, DIM) });
+    await session.settled();
+    for (let i = 0; i < 6; i++) {
+      answerTruly(session, truth, `w${i}`);
+    }
+    expect(session.modelVersion).toBe(0);
+    first.manager.closeAll();
+    const second = first.restart();
+    const again = await second.manager.createReady(cfg);
+    expect(again.labels()).toHaveLength(6);
+    await again.settled();
+    expect((await again.waitForModel(1, 60_000)).reached).toBe(true);
+    expect(again.classifier().exportHead()).toMatchObject({ labels: ['x', 'y'], modelVersion: 1 });
+    second.manager.closeAll();
   });
 });
