@@ -250,3 +250,54 @@ def test_bad_inputs_get_specific_errors_and_the_session_keeps_working(
     assert other.next_question() is not None
     other.close()
     session.close()
+
+
+@pytest.mark.slow
+def test_machine_labels_are_confirmed_and_rejected_from_python(local_runtime: Path) -> None:
+    """Four well-separated clusters: the gate opens once confident predictions proved right, machine labels
+    appear apart from the human ones, and confirm / reject move them as documented."""
+    require_sidecar()
+    rng = np.random.default_rng(0)
+    names = ["north", "east", "south", "west"]
+    truth = rng.integers(0, 4, size=400)
+    centres = np.eye(16, dtype=np.float32)[:4] * 4
+    vectors = centres[truth] + rng.normal(0, 0.3, size=(400, 16)).astype(np.float32)
+    session = tunelab.label(
+        vectors,
+        task="classification",
+        labels=names,
+        certainty_threshold=0.6,
+        random_share=1.0,
+        update_every=5,
+        seed=3,
+        name="clusters",
+    )
+    answered = 0
+    while session.progress.machine_labels == 0 and answered < 80:
+        q = session.next_question()
+        assert q is not None
+        session.answer(q, labels=[names[truth[q.query.index]]])
+        answered += 1
+        if answered % 5 == 0:
+            session.wait_for_model(timeout=120)
+    machine = session.machine_labels()
+    assert len(machine) > 0 and session.progress.auto_accept_open, (answered, session.progress)
+    assert (machine.score >= 0.6).all() and machine.label.notna().all()
+    humans = set(session.labels["index"])
+    assert humans.isdisjoint(machine["index"])  # never mixed with human answers
+
+    first, second, third = (int(i) for i in machine["index"][:3])
+    session.confirm(first)
+    right = names[truth[second]]
+    wrong = next(n for n in names if n != right)
+    session.reject(second, labels=[wrong])
+    session.reject(third)
+    labels = session.labels.set_index("index")
+    assert labels.loc[first, "accepted_prediction"] and labels.loc[first, "label"] == machine.label[0]
+    assert labels.loc[second, "label"] == wrong and not labels.loc[second, "accepted_prediction"]
+    assert third not in labels.index
+    left = set(session.machine_labels()["index"])
+    assert not {first, second, third} & left
+    with pytest.raises(ValueError, match="refused"):
+        session.confirm(first)  # no longer a machine label
+    session.close()
