@@ -904,6 +904,7 @@ export class LabelingSession {
       // The caller's open questions go back to the pool; the start item is asked first.
       this.release(holder);
       this.queue.giveBack(startRow);
+      this.classification?.askFirst(startRow);
       this.prefetch.fill();
     }
     this.deps.listener.progressChanged(this);

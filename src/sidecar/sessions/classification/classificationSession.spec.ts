@@ -224,7 +224,7 @@ describe('classification sessions', () => {
     expect(session.labels()[0].labels).toEqual(['Tech']);
   });
 
-  it('keeps answers of a removed label out of training, and refuses new answers naming it', () => {
+  it('keeps answers of a removed label out of training, and refuses new answers naming it', async () => {
     const { texts, labels: truth } = topicTexts(60, 8);
     const session = manager.create(config('relabel', { updateEvery: 100 }));
     load(session, texts);
@@ -252,6 +252,13 @@ describe('classification sessions', () => {
     );
     expect(err.message).toMatch(/unknown label 'Food'/);
     expect(store.datasetById(session.id)?.config.labels).toEqual(['Sports', 'Tech', 'Science']);
+    // Relabelling an excluded answer's item (startQuestion asks it again) makes it trainable again.
+    const food = session.labels().find(a => a.excluded)!;
+    await session.configure({ startQuestion: food.queryIndex }, 'c1');
+    const again = next(session);
+    expect(again.query.index).toBe(food.queryIndex);
+    session.answer('c1', { questionId: again.id, answerId: 'fix', relevant: [], ignore: false, labels: ['Science'] });
+    expect(session.progress().excluded).toBe(usingFood - 1);
   });
 
   it('auto-accepts only once the gate opens; machine labels never train unless confirmed', () => {

@@ -135,6 +135,8 @@ export class ClassificationTask {
   private readonly answerLog: ClassAnswer[] = [];
   /** Rows given back by undo or a closed connection: asked first. */
   private readonly returned: number[] = [];
+  /** Rows asked next by request (startQuestion), labelled or not. */
+  private readonly forced = new Set<number>();
   private readonly asked: number[] = [];
   /** Reject-without-labels answer ids already applied (a resend is a no-op). */
   private readonly rejections = new Set<string>();
@@ -169,14 +171,6 @@ export class ClassificationTask {
 
   get modelVersion(): number {
     return this.version;
-  }
-
-  get training(): boolean {
-    return this.running;
-  }
-
-  get counted(): number {
-    return this.answerLog.length;
   }
 
   progress(): Partial<Progress> {
@@ -230,6 +224,12 @@ export class ClassificationTask {
       }
     }
     this.held.delete(holder);
+  }
+
+  /** session/configure's startQuestion: this item is asked next (even if it was labelled: to relabel it). */
+  askFirst(row: number): void {
+    this.returned.unshift(row);
+    this.forced.add(row);
   }
 
   private ask(row: number, strategy: Question['strategy']): AskedQuestion {
@@ -286,7 +286,7 @@ export class ClassificationTask {
     const ok = this.askable();
     while (this.returned.length > 0) {
       const row = this.returned.shift() as number;
-      if (ok(row)) {
+      if (this.forced.delete(row) || ok(row)) {
         return { row, strategy: 'repeat' };
       }
     }
