@@ -282,7 +282,7 @@ export class ClassificationTask {
     return row => row < size && !taken.has(row) && !this.book.has(row);
   }
 
-  private pickRow(): { row: number; strategy: 'uncertain' | 'random' | 'repeat' } | undefined {
+  private pickRow(): { row: number; strategy: 'uncertain' | 'random' | 'sequential' | 'repeat' } | undefined {
     const ok = this.askable();
     while (this.returned.length > 0) {
       const row = this.returned.shift() as number;
@@ -309,8 +309,13 @@ export class ClassificationTask {
     if (candidates.length === 0) {
       return undefined;
     }
-    if (!this.canPredict()) {
-      // Before the model can predict: a uniform draw (seeded), the unbiased start active learning needs.
+    const order = this.host.config.queryOrder;
+    if (order === 'sequential') {
+      return { row: candidates[0], strategy: 'sequential' }; // dataset order: a baseline
+    }
+    if (order === 'random' || !this.canPredict()) {
+      // The random baseline, and before the model can predict: a uniform draw (seeded), the unbiased start
+      // active learning needs.
       return { row: candidates[this.rng.int(candidates.length)], strategy: 'random' };
     }
     const probs = this.poolProbs();
