@@ -204,6 +204,31 @@ describe('classification sessions', () => {
     expect(stored[3]).toMatchObject({ ignored: true, labels: [] });
   });
 
+  it('query orders: sequential asks in dataset order, random draws uniformly even once the model predicts', () => {
+    const { texts, labels: truth } = topicTexts(40, 17);
+    const sequential = manager.create(config('sequential', { queryOrder: 'sequential', updateEvery: 2 }));
+    load(sequential, texts);
+    const order = Array.from({ length: 6 }, (_, i) => answerTruly(sequential, truth, `q${i}`));
+    expect(order.map(q => q.query.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(order.map(q => q.strategy)).toEqual(Array(6).fill('sequential'));
+    const random = manager.create(config('random-order', { queryOrder: 'random', updateEvery: 2 }));
+    load(random, texts);
+    const asked = Array.from({ length: 8 }, (_, i) => answerTruly(random, truth, `r${i}`));
+    expect(random.modelVersion).toBe(4);
+    expect(asked.map(q => q.strategy)).toEqual(Array(8).fill('random'));
+  });
+
+  it('model/wait reports the progress of the version it waited for', async () => {
+    const { texts, labels: truth } = topicTexts(30, 18);
+    const session = manager.create(config('wait', { updateEvery: 2 }));
+    load(session, texts);
+    const waiting = session.waitForModel(1, 10_000);
+    await new Promise(resolve => setImmediate(resolve)); // the wait is registered before the round
+    answerTruly(session, truth, 'w1');
+    answerTruly(session, truth, 'w2');
+    expect(await waiting).toMatchObject({ reached: true, progress: { modelVersion: 1, training: false } });
+  });
+
   it('refuses unknown labels and multiple labels in a single-label session, storing nothing', () => {
     const { texts } = topicTexts(20, 6);
     const session = manager.create(config('bad-answers'));
@@ -224,7 +249,7 @@ describe('classification sessions', () => {
     expect(session.labels()[0].labels).toEqual(['Tech']);
   });
 
-  it('keeps answers of a removed label out of training, and refuses new answers naming it', () => {
+  it('keeps answers of a removed label out of training, and refuses new answers naming it', async () => {
     const { texts, labels: truth } = topicTexts(60, 8);
     const session = manager.create(config('relabel', { updateEvery: 100 }));
     load(session, texts);
@@ -252,6 +277,13 @@ describe('classification sessions', () => {
     );
     expect(err.message).toMatch(/unknown label 'Food'/);
     expect(store.datasetById(session.id)?.config.labels).toEqual(['Sports', 'Tech', 'Science']);
+    // Relabelling an excluded answer's item (startQuestion asks it again) makes it trainable again.
+    const food = session.labels().find(a => a.excluded)!;
+    await session.configure({ startQuestion: food.queryIndex }, 'c1');
+    const again = next(session);
+    expect(again.query.index).toBe(food.queryIndex);
+    session.answer('c1', { questionId: again.id, answerId: 'fix', relevant: [], ignore: false, labels: ['Science'] });
+    expect(session.progress().excluded).toBe(usingFood - 1);
   });
 
   it('auto-accepts only once the gate opens; machine labels never train unless confirmed', () => {

@@ -135,6 +135,8 @@ export class ClassificationTask {
   private readonly answerLog: ClassAnswer[] = [];
   /** Rows given back by undo or a closed connection: asked first. */
   private readonly returned: number[] = [];
+  /** Rows asked next by request (startQuestion), labelled or not. */
+  private readonly forced = new Set<number>();
   private readonly asked: number[] = [];
   /** Reject-without-labels answer ids already applied (a resend is a no-op). */
   private readonly rejections = new Set<string>();
@@ -169,14 +171,6 @@ export class ClassificationTask {
 
   get modelVersion(): number {
     return this.version;
-  }
-
-  get training(): boolean {
-    return this.running;
-  }
-
-  get counted(): number {
-    return this.answerLog.length;
   }
 
   progress(): Partial<Progress> {
@@ -232,6 +226,12 @@ export class ClassificationTask {
     this.held.delete(holder);
   }
 
+  /** session/configure's startQuestion: this item is asked next (even if it was labelled: to relabel it). */
+  askFirst(row: number): void {
+    this.returned.unshift(row);
+    this.forced.add(row);
+  }
+
   private ask(row: number, strategy: Question['strategy']): AskedQuestion {
     const prediction = this.prediction(row);
     const question: Question = {
@@ -282,11 +282,11 @@ export class ClassificationTask {
     return row => row < size && !taken.has(row) && !this.book.has(row);
   }
 
-  private pickRow(): { row: number; strategy: 'uncertain' | 'random' | 'repeat' } | undefined {
+  private pickRow(): { row: number; strategy: 'uncertain' | 'random' | 'sequential' | 'repeat' } | undefined {
     const ok = this.askable();
     while (this.returned.length > 0) {
       const row = this.returned.shift() as number;
-      if (ok(row)) {
+      if (this.forced.delete(row) || ok(row)) {
         return { row, strategy: 'repeat' };
       }
     }
@@ -309,8 +309,13 @@ export class ClassificationTask {
     if (candidates.length === 0) {
       return undefined;
     }
-    if (!this.canPredict()) {
-      // Before the model can predict: a uniform draw (seeded), the unbiased start active learning needs.
+    const order = this.host.config.queryOrder;
+    if (order === 'sequential') {
+      return { row: candidates[0], strategy: 'sequential' }; // dataset order: a baseline
+    }
+    if (order === 'random' || !this.canPredict()) {
+      // The random baseline, and before the model can predict: a uniform draw (seeded), the unbiased start
+      // active learning needs.
       return { row: candidates[this.rng.int(candidates.length)], strategy: 'random' };
     }
     const probs = this.poolProbs();
