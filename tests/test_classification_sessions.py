@@ -80,9 +80,6 @@ def test_simulated_annotator_on_ag_news_active_vs_random(
                 labels=LABELS,
                 model=MODEL,
                 query_order=order,
-                # The sidecar's classification task ignores query_order so far (it always asks the active
-                # picks); a random share of 1 makes its chooser draw uniformly, which is the random order.
-                random_share=1.0 if order == "random" else None,
                 seed=seed,
                 update_every=EVERY,
                 name=f"ag-news-{order}-{seed}",
@@ -224,8 +221,7 @@ def test_bad_inputs_get_specific_errors_and_the_session_keeps_working(
     session.answer(q, labels=["World"])
     version = session.progress.model_version
     session.train_now()
-    session.wait_for_model(version=version + 1, timeout=120)
-    assert session.progress.model_version > version
+    assert session.wait_for_model(version=version + 1, timeout=120).model_version > version
 
     # Machine labels: none yet (the gate opens only after proven predictions); the frame has its columns.
     machine = session.machine_labels()
