@@ -297,3 +297,31 @@ def test_machine_labels_are_confirmed_and_rejected_from_python(local_runtime: Pa
     with pytest.raises(ValueError, match="refused"):
         session.confirm(first)  # no longer a machine label
     session.close()
+
+
+@pytest.mark.slow
+def test_multi_label_session_from_python(local_runtime: Path) -> None:
+    """Multi-label: answers take any number of labels (none too); the classifier predicts lists of labels."""
+    require_sidecar()
+    rng = np.random.default_rng(1)
+    names = ["red", "round", "large"]
+    truth = rng.random((300, 3)) < 0.4
+    vectors = (truth * 3.0 + rng.normal(0, 0.3, size=(300, 3))).astype(np.float32)
+    session = tunelab.label(
+        vectors, task="classification", labels=names, multi_label=True, update_every=5, seed=2, name="multi"
+    )
+    for _ in range(20):
+        q = session.next_question()
+        assert q is not None
+        session.answer(q, labels=[n for n, on in zip(names, truth[q.query.index], strict=True) if on])
+    session.wait_for_model(timeout=120)
+    frame = session.labels
+    assert len(frame) == 20 and frame.label.isna().all()  # no single `label` in a multi-label session
+    assert sorted(map(len, frame.labels)) == sorted(int(truth[i].sum()) for i in frame["index"])
+    classifier = session.model
+    assert classifier.multi_label and classifier.labels == names
+    probe = vectors[:40]
+    np.testing.assert_allclose(classifier.predict_proba(probe), session.predict_proba(probe), atol=1e-5)
+    predicted = classifier.predict(probe)
+    assert all(isinstance(p, list) and set(p) <= set(names) for p in predicted)
+    session.close()
