@@ -104,7 +104,7 @@ function SessionRow(props: {
       {selected ? (
         <SessionDetail connection={connection} session={session} onOpenInTab={onOpenInTab} />
       ) : (
-        <ProgressCounters progress={progress} />
+        <ProgressCounters progress={progress} task={session.task} />
       )}
     </li>
   );
