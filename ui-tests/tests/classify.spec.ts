@@ -1,0 +1,153 @@
+import { expect, test } from '@jupyterlab/galata';
+import type { Locator, Page } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+import { modelVersion, nextQuestion, queryId, runNotebook, snapshot } from './helpers';
+
+/**
+ * A classification session end to end (ui-tests/notebooks/classify_labeling.ipynb: 200 Banking77 questions of
+ * ten intents, `tunelab.label(..., task="classification", labels=intents)`, an update every 3 answers): ten
+ * items classified by keyboard with their true intent — Enter when the model's pre-selected prediction is
+ * right, else the intent's number key and Space — the model's predictions and per-label scores showing once
+ * it has trained, the "Auto-accepted" list apart from the answers with the gate's state, Train now, undo.
+ */
+const NOTEBOOK = path.resolve(__dirname, '..', 'notebooks', 'classify_labeling.ipynb');
+const DATA = path.resolve(__dirname, '..', '..', 'tunelab', 'datasets', 'banking77_sample.csv');
+
+test.use({ autoGoto: true });
+test.setTimeout(300 * 1000);
+
+test('classify ten items by keyboard; predictions, scores and auto-accepted items show apart', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const intentOf = readIntents(DATA);
+  const panel = await runNotebook(page, tmpPath, NOTEBOOK, 'tl-choice');
+  const choices = panel.getByTestId('tl-choice');
+  await expect(choices).toHaveCount(10);
+  const labels = await choices.evaluateAll(nodes => nodes.map(node => node.getAttribute('data-label') ?? ''));
+  await expect(panel.getByTestId('tl-choices')).toHaveAttribute('role', 'radiogroup');
+
+  // The Auto-accepted list is there from the start, apart from the question, with the gate's state.
+  const autoAccepted = panel.getByTestId('tl-auto-accepted');
+  await expect(autoAccepted).toBeVisible();
+  await expect(autoAccepted.getByTestId('tl-auto-accept-state')).toHaveAttribute('data-threshold', '0.55');
+  await expect(panel.getByTestId('tl-until-update')).toHaveText(/\d+ answers? until the next update/);
+  await snapshot(panel, 'classify-first', testInfo);
+
+  await panel.focus();
+  let current = await nextQuestion(panel, null);
+  let accepted = 0;
+  let predicted = 0;
+  let lastQuery: string | null = null;
+  for (let i = 0; i < 10; i++) {
+    const text = (await panel.getByTestId('tl-item-text').textContent())?.trim() ?? '';
+    const truth = intentOf.get(text);
+    expect(truth, `the item "${text}" is one of the notebook's`).toBeDefined();
+    const index = labels.indexOf(truth as string);
+    expect(index).toBeGreaterThanOrEqual(0);
+    const prediction = panel.getByTestId('tl-prediction');
+    lastQuery = await queryId(panel);
+    if ((await prediction.getAttribute('data-has-prediction')) === 'true') {
+      predicted++;
+      await expectPredictionShown(panel);
+    } else {
+      await expect(prediction).toContainText('No prediction yet');
+      await expect(panel.getByTestId('tl-accept-prediction')).toBeDisabled();
+    }
+    const predictedRight =
+      (await panel.getByTestId('tl-predicted-labels').count()) > 0 &&
+      (await panel.getByTestId('tl-predicted-labels').textContent()) === truth;
+    if (predictedRight) {
+      // Enter accepts the pre-selected prediction (after the settle time that guards doubled keys).
+      await page.waitForTimeout(300);
+      await page.keyboard.press('Enter');
+      accepted++;
+    } else {
+      await page.keyboard.press(String((index + 1) % 10));
+      await expect(choices.nth(index)).toHaveAttribute('data-selected', 'true');
+      await expect(panel.locator('[data-testid="tl-choice"][data-selected="true"]')).toHaveCount(1);
+      await page.keyboard.press('Space');
+    }
+    await expect.poll(() => doneCount(panel)).toBe(i + 1);
+    current = await nextQuestion(panel, current);
+  }
+
+  // The model has trained on the answers (an update every 3); a question asked now carries its prediction.
+  await expect.poll(() => modelVersion(panel), { timeout: 120 * 1000 }).toBeGreaterThan(0);
+  if (predicted === 0) {
+    // Every question shown so far was prepared before the first model: the next ones come with predictions.
+    await page.keyboard.press('s');
+    await expect(panel.getByTestId('tl-prediction')).toHaveAttribute('data-has-prediction', 'true', {
+      timeout: 60 * 1000
+    });
+    await expectPredictionShown(panel);
+  }
+  await snapshot(panel, 'classify-predicted', testInfo);
+  testInfo.annotations.push({
+    type: 'predictions',
+    description: `${predicted} of 10 shown with a prediction, ${accepted} accepted with Enter`
+  });
+
+  // Auto-accepted items stay apart: in their own list, each with labels, score and model version.
+  const state = await autoAccepted.getByTestId('tl-auto-accept-state').getAttribute('data-state');
+  expect(['on', 'off']).toContain(state);
+  const rows = autoAccepted.getByTestId('tl-machine-label');
+  if ((await rows.count()) > 0) {
+    await expect(rows.first().getByTestId('tl-machine-labels')).not.toBeEmpty();
+    expect(await panel.getByTestId('tl-choices').locator('[data-testid="tl-machine-label"]').count()).toBe(0);
+    const before = await doneCount(panel);
+    await rows.first().getByTestId('tl-machine-confirm').click();
+    await expect.poll(() => doneCount(panel)).toBe(before + 1); // confirmed: now a human answer
+  } else {
+    await expect(autoAccepted.getByTestId('tl-machine-empty')).toBeVisible();
+  }
+  testInfo.annotations.push({ type: 'auto-accept', description: `gate ${state}, ${await rows.count()} listed` });
+
+  // Train now starts a round at once.
+  const versionBefore = await modelVersion(panel);
+  await panel.getByTestId('tl-train-now').click();
+  await expect.poll(() => modelVersion(panel), { timeout: 120 * 1000 }).toBeGreaterThan(versionBefore);
+
+  // Backspace undoes the latest answer; its item comes back to be labelled again.
+  await panel.focus();
+  const done = await doneCount(panel);
+  await page.keyboard.press('Backspace');
+  await expect.poll(() => doneCount(panel)).toBe(done - 1);
+  await expect.poll(() => queryId(panel)).toBe(lastQuery);
+  await expect(panel.getByTestId('tl-error')).toHaveCount(0);
+
+  await page.theme.setDarkTheme();
+  await snapshot(panel, 'classify-dark', testInfo);
+});
+
+/** A prediction with its certainty, a score on every choice, and the predicted choice pre-selected. */
+async function expectPredictionShown(panel: Locator): Promise<void> {
+  await expect(panel.getByTestId('tl-certainty')).toHaveText(/^\d+%$/);
+  const scores = panel.getByTestId('tl-choice-score');
+  await expect(scores).toHaveCount(10);
+  for (const text of await scores.allTextContents()) {
+    expect(text).toMatch(/^\d+%$/);
+  }
+  const predictedChoice = panel.locator('[data-testid="tl-choice"][data-predicted="true"]');
+  await expect(predictedChoice).toHaveCount(1);
+  await expect(predictedChoice).toHaveAttribute('data-selected', 'true');
+  await expect(panel.getByTestId('tl-accept-prediction')).toBeEnabled();
+}
+
+async function doneCount(scope: Locator | Page): Promise<number> {
+  return Number(await scope.getByTestId('tl-count-done').first().textContent());
+}
+
+/** Text → intent of the bundled Banking77 sample (a two-column CSV whose texts may be quoted). */
+function readIntents(file: string): Map<string, string> {
+  const intents = new Map<string, string>();
+  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).slice(1);
+  for (const line of lines) {
+    const match = /^(?:"((?:[^"]|"")*)"|([^,]*)),(.*)$/.exec(line);
+    if (match) {
+      intents.set((match[1]?.replace(/""/g, '"') ?? match[2]).trim(), match[3].trim());
+    }
+  }
+  return intents;
+}
