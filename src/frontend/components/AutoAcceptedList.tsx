@@ -66,6 +66,8 @@ export function AutoAcceptedList(props: {
   );
 }
 
+const DEFAULT_CERTAINTY_THRESHOLD = 0.9;
+
 /** On, off until earned, or disabled; with the threshold. */
 function AutoAcceptState(props: { session: SessionInfo | null; progress: Progress | null }): JSX.Element {
   const { session, progress } = props;
@@ -79,7 +81,8 @@ function AutoAcceptState(props: { session: SessionInfo | null; progress: Progres
     text = 'auto-accept disabled';
     title = 'The session has no certainty threshold (certainty_threshold=None): every item is labelled by hand';
   } else {
-    const at = threshold === undefined ? 'the default threshold' : `certainty ≥ ${formatShare(threshold)}`;
+    // Protocol 1.4: a session created without one uses 0.9.
+    const at = `certainty ≥ ${formatShare(threshold ?? DEFAULT_CERTAINTY_THRESHOLD)}${threshold === undefined ? ' (default)' : ''}`;
     state = open ? 'on' : 'off';
     text = open ? `auto-accept on · ${at}` : `auto-accept off · ${at}`;
     title = open
