@@ -35,6 +35,31 @@ export function assertPositiveInt(n: unknown, what: string): asserts n is number
  * Throws a `bad_data` error naming the first row (and column) holding NaN or ±Infinity.
  * `rows` holds `rows.length / dim` rows of `dim` values each.
  */
+/**
+ * Checks featurized rows for a model taking `rowSize` values per row (input shape `rowShape`): a
+ * Float32Array, a whole number of rows, every value finite. Returns `rows`. Shared by the trainers.
+ */
+export function checkFeatureRows(
+  rows: Float32Array,
+  rowSize: number,
+  rowShape: readonly number[],
+  what: string
+): Float32Array {
+  if (!(rows instanceof Float32Array)) {
+    throw new EngineError('bad_input', `${what} must be a Float32Array`);
+  }
+  if (rows.length % rowSize !== 0) {
+    throw new EngineError(
+      'shape_mismatch',
+      `${what} shape mismatch: the model expects rows of ${rowSize} values (input shape [${rowShape.join(', ')}]), ` +
+        `but ${rows.length} values are not a whole number of such rows`,
+      { expected: [...rowShape], actual: rows.length }
+    );
+  }
+  assertFiniteRows(rows, rowSize, what);
+  return rows;
+}
+
 export function assertFiniteRows(rows: Float32Array, dim: number, what = 'input'): void {
   for (let i = 0; i < rows.length; i++) {
     const v = rows[i];

@@ -116,11 +116,22 @@ export function registerHandlers(client: ClientConnection, { sessions, hub, root
       const { modelVersion, directory } = await session.exportSentenceEncoder();
       return withPayload({ modelVersion, modelJson: '', directory }, new Uint8Array(0));
     }
+    const classifierHead = session.isClassification ? session.classifier().exportHead() : undefined;
+    const head = classifierHead ? { classifierHead } : {};
+    if (classifierHead && !session.hasWeights) {
+      // A fixed featurizer (hashed-ngram): the head is the whole trained model.
+      return withPayload({ modelVersion: session.modelVersion, modelJson: '', ...head }, new Uint8Array(0));
+    }
     const exported = await session.exportModel();
     // A sentence encoder's model is the pretrained encoder plus the adapter: kernels load the directory.
     const directory = session.isSentenceEncoder ? (await session.exportSentenceEncoder()).directory : undefined;
     return withPayload(
-      { modelVersion: exported.modelVersion, modelJson: exported.modelJson, ...(directory ? { directory } : {}) },
+      {
+        modelVersion: session.isClassification ? session.modelVersion : exported.modelVersion,
+        modelJson: exported.modelJson,
+        ...(directory ? { directory } : {}),
+        ...head
+      },
       exported.weights
     );
   });
@@ -129,6 +140,36 @@ export function registerHandlers(client: ClientConnection, { sessions, hub, root
     const { vectors, ...result } = await sessions.get(sessionId).embed(payload);
     return withPayload(result, new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength));
   });
+
+  client.handle('predict', async ({ sessionId, payload }) => {
+    const { probs, ...result } = await sessions.get(sessionId).predict(payload);
+    return withPayload(result, new Uint8Array(probs.buffer, probs.byteOffset, probs.byteLength));
+  });
+
+  // Protocol 1.4: classification sessions (InvalidParams at /sessionId for a similarity session).
+  client.handle('machineLabels', ({ sessionId }) => sessions.get(sessionId).classifier().machineLabels());
+
+  client.handle('confirmMachineLabel', ({ sessionId, index, answerId }) =>
+    sessions
+      .get(sessionId)
+      .classifier()
+      .confirmMachineLabel(index, answerId, client.identity?.user ?? client.id)
+  );
+
+  client.handle('rejectMachineLabel', ({ sessionId, index, answerId, labels }) =>
+    sessions
+      .get(sessionId)
+      .classifier()
+      .rejectMachineLabel(index, answerId, labels, client.identity?.user ?? client.id)
+  );
+
+  client.handle('train', ({ sessionId }) => {
+    const session = sessions.get(sessionId);
+    session.classifier().trainNow();
+    return { progress: session.progress() };
+  });
+
+  client.handle('setLabels', ({ sessionId, labels }) => sessions.get(sessionId).setLabels(labels));
 
   client.handle('saveModel', async ({ sessionId, path }) => {
     const session = sessions.get(sessionId);

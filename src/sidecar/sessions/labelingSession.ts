@@ -55,6 +55,7 @@ import { EmbeddingCache, NO_EMBEDDING_CACHE } from '../store/embeddingCache';
 import { loadWordPieceTokenizer, WordPieceTokenizer } from '../engine/models/bert';
 import { tokenRows } from '../engine/training/bertEmbedding';
 import { normalizeRowsInPlace } from '../encoder/normalize';
+import { ClassificationTask, checkTaskConfig } from './classification/classificationTask';
 
 /** Who holds questions: one id per client connection. */
 export type HolderId = string;
@@ -140,6 +141,8 @@ export class LabelingSession {
   private cachedItems = 0;
   private worker?: ModelWorker;
   private loop?: TrainingLoop;
+  /** Classification sessions: questions, answers and rounds are the task's (the pool and encoder stay here). */
+  private readonly classification?: ClassificationTask;
   private loadChain: Promise<void> = Promise.resolve();
   /** Set while a round ranks rows in the worker (see roundScan). */
   private pendingScan?: Promise<void>;
@@ -180,6 +183,7 @@ export class LabelingSession {
   ) {
     this.id = deps.identity?.id ?? randomUUID();
     this.createdAt = deps.identity?.createdAt ?? new Date().toISOString();
+    const labelSet = checkTaskConfig(config);
     this.config = withDefaults(config);
     // A stored dataset's model directory was checked when the dataset was created.
     this.plan = planModel(this.config, deps.root, {
@@ -235,6 +239,9 @@ export class LabelingSession {
       },
       PREFETCH_DEPTH
     );
+    if (labelSet !== undefined) {
+      this.classification = this.classificationTask(labelSet);
+    }
     if (this.plan.kind === 'fixed-text') {
       this.fixedEmbedder = new HashedNgramEmbedder();
       this.vectors = new EmbeddingMatrix(this.fixedEmbedder.dim);
@@ -252,7 +259,37 @@ export class LabelingSession {
   }
 
   get modelVersion(): number {
-    return this.loop?.modelVersion ?? 0;
+    return this.classification?.modelVersion ?? this.loop?.modelVersion ?? 0;
+  }
+
+  /** The classification task, or InvalidParams for a similarity session (classification-only methods). */
+  classifier(): ClassificationTask {
+    if (this.classification === undefined) {
+      throw invalidParams(
+        '/sessionId',
+        `session '${this.config.name}' is a ${this.config.task} session, not classification`
+      );
+    }
+    return this.classification;
+  }
+
+  get isClassification(): boolean {
+    return this.classification !== undefined;
+  }
+
+  /** session/setLabels: the new list is stored with the session's config. */
+  setLabels(labels: readonly string[]): ResultOf<'setLabels'> {
+    const result = this.classifier().setLabels(labels);
+    this.deps.store.updateConfig(this.id, this.config);
+    return { ...result, info: this.info() };
+  }
+
+  /** model/predict: class probabilities of items, embedded with the live encoder. */
+  async predict(payload: Uint8Array): Promise<ResultOf<'predict'> & { probs: Float32Array }> {
+    const task = this.classifier();
+    const { vectors, rows } = await this.embed(payload);
+    const { probs, ...result } = task.predict(vectors);
+    return { ...result, rows, probs };
   }
 
   progress(): Progress {
@@ -268,6 +305,7 @@ export class LabelingSession {
       training: this.loop?.training ?? false,
       ...(this.worker ? this.worker.backendProgress() : {}),
       ...(this.poolEncoder ? { embedding: this.vectors.size < this.pool.size, cachedItems: this.cachedItems } : {}),
+      ...this.classification?.progress(),
       finished: this.finished
     };
   }
@@ -337,6 +375,13 @@ export class LabelingSession {
           : { items: [] as PoolChunk['items'] };
       const { fresh, items } = this.newItems(decoded);
       this.applyChunk(chunk, decoded.items.length, fresh, items);
+    }
+    if (this.classification) {
+      answers.forEach(stored => this.classification?.restoreAnswer(stored));
+      if (!this.loading && this.vectors.size === this.pool.size) {
+        this.classification.poolLoaded(); // a fixed featurizer embedded the pool above, synchronously
+      }
+      return;
     }
     for (const stored of answers) {
       this.restoreAnswer(stored);
@@ -493,6 +538,9 @@ export class LabelingSession {
    * socket handlers use `serveQuestion`, which never does.
    */
   nextQuestion(holder: HolderId): Question | null {
+    if (this.classification) {
+      return this.classification.next(holder, 1)[0] ?? null;
+    }
     const held = this.openHeld(holder);
     if (held.length > 0) {
       return held[0].question;
@@ -502,6 +550,9 @@ export class LabelingSession {
 
   /** Up to `count` questions for this connection: those it holds first, then new ones (may scan, see nextQuestion). */
   nextQuestions(holder: HolderId, count: number): Question[] {
+    if (this.classification) {
+      return this.classification.next(holder, count);
+    }
     const held = this.openHeld(holder);
     while (held.length < count) {
       const record = this.assign(holder, true);
@@ -519,6 +570,9 @@ export class LabelingSession {
    * loading), it waits for the background refill (time-sliced, the event loop keeps running).
    */
   async serveQuestions(holder: HolderId, count: number): Promise<Question[]> {
+    if (this.classification) {
+      return this.classification.next(holder, count);
+    }
     const held = this.openHeld(holder);
     for (let waits = 0; held.length < count;) {
       const record = this.assign(holder, false);
@@ -550,6 +604,9 @@ export class LabelingSession {
     params: Omit<ParamsOf<'answer'>, 'sessionId'>,
     annotator: string = holder
   ): ResultOf<'answer'> {
+    if (this.classification) {
+      return this.classification.answer(holder, params, annotator);
+    }
     if (this.answersById.has(params.answerId)) {
       return { progress: this.progress(), duplicate: true };
     }
@@ -790,6 +847,9 @@ export class LabelingSession {
    * questions are handed back too, so its next `question/next` brings the undone query first.
    */
   undo(holder: HolderId): ResultOf<'undo'> {
+    if (this.classification) {
+      return this.classification.undo(holder);
+    }
     const entry = this.answerLog.pop();
     if (entry === undefined) {
       return { progress: this.progress(), undoneQuestionId: null };
@@ -809,6 +869,7 @@ export class LabelingSession {
 
   /** Hands back the questions a connection holds (it closed, or undid); their queries return to the pool. */
   release(holder: HolderId): void {
+    this.classification?.release(holder);
     const records = this.held.get(holder) ?? [];
     this.held.delete(holder);
     for (const record of [...records].reverse()) {
@@ -872,16 +933,22 @@ export class LabelingSession {
   /** Resolves when the model reaches `version` (see TrainingLoop.wait); false after `timeoutMs`. */
   async waitForModel(version: number | undefined, timeoutMs: number): Promise<ResultOf<'waitForModel'>> {
     await this.ready;
+    if (this.classification) {
+      return { progress: this.progress(), reached: await this.classification.wait(version, timeoutMs) };
+    }
     const reached = this.loop ? await this.loop.wait(version, timeoutMs) : version === undefined || version <= 0;
     return { progress: this.progress(), reached };
   }
 
   history(): ModelVersionRecord[] {
     const initial: ModelVersionRecord = { version: 0, loss: null, answers: 0, time: this.createdAt, trainMs: 0 };
-    return [initial, ...(this.loop?.history() ?? [])];
+    return [initial, ...(this.classification?.history() ?? this.loop?.history() ?? [])];
   }
 
   labels(): AnswerRecordMessage[] {
+    if (this.classification) {
+      return this.classification.labels();
+    }
     return this.allAnswers.map(entry => ({
       answerId: entry.answerId,
       questionId: entry.record.question.id,
@@ -899,6 +966,9 @@ export class LabelingSession {
 
   /** Current labels as pool-row pairs: one (query, candidate, relevant) per candidate of each counted answer. */
   pairs(): PairLabel[] {
+    if (this.classification) {
+      return this.classification.pairs();
+    }
     const pairs: PairLabel[] = [];
     for (const entry of this.answerLog) {
       if (entry.ignored === 0) {
@@ -1005,6 +1075,11 @@ export class LabelingSession {
   }
 
   /** True when the sentence encoder's own weights train (top-layers, full): there is no TF.js layers model. */
+  /** False for fixed featurizers (hashed-ngram): no weights to export. */
+  get hasWeights(): boolean {
+    return this.plan.kind === 'trainable';
+  }
+
   get tunesEncoder(): boolean {
     return this.tokenizer !== undefined;
   }
@@ -1031,6 +1106,7 @@ export class LabelingSession {
     this.prefetch.clear();
     this.cache.clear();
     this.loop?.close();
+    this.classification?.close();
     this.poolEncoder?.close();
     // The last version is written before its worker goes.
     const archived = this.archive?.flush() ?? Promise.resolve();
@@ -1038,6 +1114,33 @@ export class LabelingSession {
   }
 
   // ---- internals
+
+  private classificationTask(labelSet: NonNullable<ReturnType<typeof checkTaskConfig>>): ClassificationTask {
+    return new ClassificationTask(
+      {
+        sessionId: this.id,
+        store: this.deps.store,
+        config: this.config,
+        matrix: () => this.vectors,
+        item: row => this.pool.ref(row),
+        rowOf: id => this.pool.rowOf(id),
+        rowOfIndex: index => this.pool.rowOfIndex(index),
+        trainEncoder: this.plan.kind === 'trainable' ? () => this.trainEncoderRound() : undefined,
+        progress: () => this.progress(),
+        progressChanged: () => this.deps.listener.progressChanged(this),
+        modelUpdated: record => this.deps.listener.modelUpdated?.(this, record)
+      },
+      labelSet
+    );
+  }
+
+  /** A classification round's encoder part: one worker round on the task's class pairs; its loss. */
+  private async trainEncoderRound(): Promise<number | null> {
+    await this.ready;
+    this.loop?.trainNow();
+    await this.loop?.wait(undefined, 30 * 60 * 1000);
+    return this.loop?.lastLoss ?? null;
+  }
 
   private async startWorker(plan: Extract<ModelPlan, { kind: 'trainable' }>): Promise<void> {
     const params = {
@@ -1095,7 +1198,10 @@ export class LabelingSession {
         versionLive: record => {
           this.archive?.versionLive(record);
           this.prefetch.modelChanged();
-          this.deps.listener.modelUpdated?.(this, record);
+          if (!this.classification) {
+            // A classification version is the task's (encoder round + head), announced by the task.
+            this.deps.listener.modelUpdated?.(this, record);
+          }
           this.deps.listener.progressChanged(this);
         },
         stateChanged: () => this.deps.listener.progressChanged(this)
@@ -1125,6 +1231,7 @@ export class LabelingSession {
     if (isLast) {
       // Questions prepared while loading ranked only part of the pool.
       this.dropPrepared();
+      this.classification?.poolLoaded();
       this.deps.listener.loadingFinished(this);
     }
     this.prefetch.fill();
@@ -1213,7 +1320,8 @@ export class LabelingSession {
   }
 
   private canAsk(): boolean {
-    return !this.closed && this.vectors.size >= MIN_ITEMS_FOR_QUESTIONS;
+    // Classification questions come from the task, never from the neighbour prefetch.
+    return !this.classification && !this.closed && this.vectors.size >= MIN_ITEMS_FOR_QUESTIONS;
   }
 
   private openHeld(holder: HolderId): QuestionRecord[] {

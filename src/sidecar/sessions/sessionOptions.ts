@@ -47,6 +47,20 @@ export function trainingDefaults(model: string): TrainingDefaults {
   return { ...TRAINING_DEFAULTS, ...(own ? MODEL_TRAINING_DEFAULTS[model] : {}) } as TrainingDefaults;
 }
 
+/**
+ * Defaults of `task: "classification"` sessions, over the model's: a round every 10 answers (Prodigy's
+ * batch_size and Label Studio's START_TRAINING_EACH_N_UPDATES), Argilla's 0.9 certainty threshold, margin
+ * uncertainty with diversity 0.3 and a 10% random share (docs/classification.md, Active learning).
+ */
+export const CLASSIFICATION_DEFAULTS = {
+  updateEvery: 10,
+  certaintyThreshold: 0.9,
+  uncertainty: 'margin',
+  diversityWeight: 0.3,
+  randomShare: 0.1,
+  multiLabel: false
+} as const satisfies Partial<SessionConfig>;
+
 /** Questions kept prepared per session. */
 export const PREFETCH_DEPTH = 3;
 
@@ -54,7 +68,8 @@ export type EffectiveConfig = SessionConfig & TrainingDefaults;
 
 export function withDefaults(config: SessionConfig): EffectiveConfig {
   const filled: Record<string, unknown> = { ...config };
-  for (const [key, value] of Object.entries(trainingDefaults(config.model))) {
+  const task = config.task === 'classification' ? CLASSIFICATION_DEFAULTS : {};
+  for (const [key, value] of Object.entries({ ...trainingDefaults(config.model), ...task })) {
     if (filled[key] === undefined) {
       filled[key] = value;
     }

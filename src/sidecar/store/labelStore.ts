@@ -72,6 +72,18 @@ export interface StoredAnswer {
   /** ISO-8601. */
   answeredAt: string;
   undone: boolean;
+  /** Classification answers: the label names chosen (absent for similarity answers). */
+  labels?: string[];
+  /** Classification answers: the prediction shown was accepted as is, or a machine label was confirmed. */
+  acceptedPrediction?: boolean;
+}
+
+/** An auto-accepted item of a classification dataset (never an answer: kept apart, never trained on). */
+export interface StoredMachineLabel {
+  row: number;
+  labels: string[];
+  score: number;
+  modelVersion: number;
 }
 
 /** A trained model version: its record for the loss chart and where its artifacts lie. */
@@ -114,6 +126,10 @@ export interface LabelStore {
   /** Every answer of the dataset in the order they were recorded, undone ones included. */
   answers(datasetId: string): StoredAnswer[];
   hasAnswer(datasetId: string, answerId: string): boolean;
+
+  /** Replaces a classification dataset's machine labels (after each model update). */
+  machineLabelsReplaced(datasetId: string, labels: readonly StoredMachineLabel[]): void;
+  machineLabels(datasetId: string): StoredMachineLabel[];
 
   modelVersionSaved(version: StoredModelVersion): void;
   /** Marks a version's artifacts as deleted from disk (only the latest few are kept). */

@@ -82,6 +82,24 @@ CREATE TABLE model_versions (
   PRIMARY KEY (dataset_id, version)
 );
 `
+  },
+  {
+    description: 'classification: answers keep label names; machine labels in their own table',
+    // Answers store label NAMES (JSON array), so reordering or extending the label list never changes them.
+    // Machine labels are never joined into the answers: only human (or human-confirmed) labels train.
+    sql: `
+ALTER TABLE answers ADD COLUMN labels TEXT;
+ALTER TABLE answers ADD COLUMN accepted_prediction INTEGER CHECK (accepted_prediction IN (0, 1));
+
+CREATE TABLE machine_labels (
+  dataset_id TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+  row INTEGER NOT NULL,
+  labels TEXT NOT NULL,
+  score REAL NOT NULL,
+  model_version INTEGER NOT NULL,
+  PRIMARY KEY (dataset_id, row)
+);
+`
   }
 ];
 

@@ -175,6 +175,28 @@ describe('SqliteLabelStore round trips', () => {
     expect(store.answers('ds-2')).toEqual([]);
   });
 
+  it("keeps classification answers' label names and machine labels apart from answers", () => {
+    const store = openStore();
+    store.createDataset(dataset());
+    store.answerRecorded(answer('c1', { labels: ['Sci/Tech', 'World'], acceptedPrediction: false, relevantIds: [] }));
+    store.answerRecorded(answer('c2', { labels: [], ignored: true, relevantIds: [] }));
+    store.machineLabelsReplaced('ds-1', [
+      { row: 4, labels: ['World'], score: 0.95, modelVersion: 2 },
+      { row: 1, labels: ['Sports'], score: 0.91, modelVersion: 2 }
+    ]);
+    expect(store.answers('ds-1').map(a => [a.labels, a.acceptedPrediction, a.ignored])).toEqual([
+      [['Sci/Tech', 'World'], false, false],
+      [[], undefined, true]
+    ]);
+    expect(store.machineLabels('ds-1')).toEqual([
+      { row: 1, labels: ['Sports'], score: 0.91, modelVersion: 2 },
+      { row: 4, labels: ['World'], score: 0.95, modelVersion: 2 }
+    ]);
+    store.machineLabelsReplaced('ds-1', [{ row: 4, labels: ['World'], score: 0.97, modelVersion: 3 }]);
+    expect(store.machineLabels('ds-1')).toEqual([{ row: 4, labels: ['World'], score: 0.97, modelVersion: 3 }]);
+    expect(store.answers('ds-1')).toHaveLength(2);
+  });
+
   it('marks answers undone and keeps them', () => {
     const store = openStore();
     store.createDataset(dataset());
@@ -296,8 +318,23 @@ describe('SqliteLabelStore migrations', () => {
     const db = new Database(file, { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['answers', 'chunks', 'datasets', 'items', 'model_versions', 'questions']);
+    expect(tables).toEqual(['answers', 'chunks', 'datasets', 'items', 'machine_labels', 'model_versions', 'questions']);
     db.close();
+  });
+
+  it('brings a version-1 store to classification: its answers stay similarity answers (no labels)', () => {
+    const db = new Database(file);
+    db.exec(MIGRATIONS[0].sql);
+    db.pragma('user_version = 1');
+    db.close();
+    const store = openStore();
+    store.createDataset(dataset());
+    store.answerRecorded(answer('old'));
+    store.answerRecorded(answer('cls', { labels: ['Sports'], acceptedPrediction: true, relevantIds: [] }));
+    const [old, cls] = store.answers('ds-1');
+    expect(old).not.toHaveProperty('labels');
+    expect(old).not.toHaveProperty('acceptedPrediction');
+    expect(cls).toMatchObject({ labels: ['Sports'], acceptedPrediction: true });
   });
 
   it('refuses a store written by a newer Tunelab', () => {

@@ -10,6 +10,7 @@ import type {
   StoredAnswer,
   StoredChunk,
   StoredItem,
+  StoredMachineLabel,
   StoredModelVersion,
   StoredQuestion
 } from './labelStore';
@@ -71,6 +72,8 @@ interface AnswerRow extends QuestionRow {
   origin: string;
   answered_at: string;
   undone: number;
+  labels: string | null;
+  accepted_prediction: number | null;
 }
 
 interface ModelVersionRow {
@@ -96,7 +99,7 @@ interface QuestionParams {
 const DATASET_COLUMNS = 'id, name, config, created_at, closed';
 const ANSWER_SELECT = `
   SELECT a.dataset_id, a.answer_id, a.question_id, a.relevant_ids, a.ignored, a.annotator, a.origin, a.answered_at,
-         a.undone, q.query_id, q.candidate_ids, q.candidate_extras, q.model_version, q.strategy
+         a.undone, a.labels, a.accepted_prediction, q.query_id, q.candidate_ids, q.candidate_extras, q.model_version, q.strategy
   FROM answers a JOIN questions q ON q.dataset_id = a.dataset_id AND q.question_id = a.question_id
   WHERE a.dataset_id = ? ORDER BY a.seq`;
 
@@ -159,11 +162,22 @@ function prepareStatements(db: Database.Database) {
           origin: string;
           answered_at: string;
           undone: number;
+          labels: string | null;
+          accepted_prediction: number | null;
         }
       ]
     >(
-      `INSERT INTO answers (dataset_id, answer_id, question_id, relevant_ids, ignored, annotator, origin, answered_at, undone)
-       VALUES (@dataset_id, @answer_id, @question_id, @relevant_ids, @ignored, @annotator, @origin, @answered_at, @undone)`
+      `INSERT INTO answers (dataset_id, answer_id, question_id, relevant_ids, ignored, annotator, origin, answered_at, undone,
+                            labels, accepted_prediction)
+       VALUES (@dataset_id, @answer_id, @question_id, @relevant_ids, @ignored, @annotator, @origin, @answered_at, @undone,
+               @labels, @accepted_prediction)`
+    ),
+    deleteMachineLabels: db.prepare<[string]>('DELETE FROM machine_labels WHERE dataset_id = ?'),
+    insertMachineLabel: db.prepare<[string, number, string, number, number]>(
+      'INSERT INTO machine_labels (dataset_id, row, labels, score, model_version) VALUES (?, ?, ?, ?, ?)'
+    ),
+    machineLabels: db.prepare<[string], { row: number; labels: string; score: number; model_version: number }>(
+      'SELECT row, labels, score, model_version FROM machine_labels WHERE dataset_id = ? ORDER BY row'
     ),
     undoAnswer: db.prepare<[string, string]>('UPDATE answers SET undone = 1 WHERE dataset_id = ? AND answer_id = ?'),
     hasAnswer: db
@@ -326,6 +340,25 @@ export class SqliteLabelStore implements LabelStore {
     this.write(() => answers.forEach(answer => this.insertAnswer(answer)));
   }
 
+  machineLabelsReplaced(datasetId: string, labels: readonly StoredMachineLabel[]): void {
+    this.write(() => {
+      this.statements.deleteMachineLabels.run(datasetId);
+      for (const l of labels) {
+        this.statements.insertMachineLabel.run(datasetId, l.row, JSON.stringify(l.labels), l.score, l.modelVersion);
+      }
+    });
+  }
+
+  machineLabels(datasetId: string): StoredMachineLabel[] {
+    const where = `machine labels of dataset '${datasetId}'`;
+    return this.read(() => this.statements.machineLabels.all(datasetId)).map(r => ({
+      row: r.row,
+      labels: this.labelNames(r.labels, where),
+      score: r.score,
+      modelVersion: r.model_version
+    }));
+  }
+
   answerUndone(datasetId: string, answerId: string): void {
     this.write(() => {
       const { changes } = this.statements.undoAnswer.run(datasetId, answerId);
@@ -398,7 +431,9 @@ export class SqliteLabelStore implements LabelStore {
       annotator: answer.annotator,
       origin: answer.origin,
       answered_at: answer.answeredAt,
-      undone: answer.undone ? 1 : 0
+      undone: answer.undone ? 1 : 0,
+      labels: answer.labels === undefined ? null : JSON.stringify(answer.labels),
+      accepted_prediction: answer.acceptedPrediction === undefined ? null : answer.acceptedPrediction ? 1 : 0
     });
   }
 
@@ -497,8 +532,18 @@ export class SqliteLabelStore implements LabelStore {
       annotator: row.annotator,
       origin: row.origin === 'import' ? 'import' : 'label',
       answeredAt: row.answered_at,
-      undone: row.undone === 1
+      undone: row.undone === 1,
+      ...(row.labels === null ? {} : { labels: this.labelNames(row.labels, where) }),
+      ...(row.accepted_prediction === null ? {} : { acceptedPrediction: row.accepted_prediction === 1 })
     };
+  }
+
+  private labelNames(text: string, where: string): string[] {
+    const value = this.json(text, where);
+    if (!Array.isArray(value) || !value.every(v => typeof v === 'string')) {
+      throw storeCorrupt(corruptMessage(this.file, `${where}: ${text} is not a list of label names`));
+    }
+    return value as string[];
   }
 
   private itemId(text: string, where: string): ItemId {

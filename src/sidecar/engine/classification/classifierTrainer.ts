@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { assertFiniteRows, assertPositiveInt, EngineError } from '../errors';
+import { assertPositiveInt, checkFeatureRows, EngineError } from '../errors';
 import { anchorLoss, multipleNegativesRankingLoss } from '../losses';
 import { inputSize, outputSize } from '../models/encoders';
 import { modelArtifacts } from '../models/io';
@@ -320,13 +320,7 @@ export class ClassifierTrainer {
    * λ_c = α / (α + n⁺_c) per class, n⁺_c its positive labels: a class never seen positive stays at 0.5.
    */
   priorMix(): number[] {
-    const a = this.opts.priorStrength;
-    if (this.multiLabel) {
-      return this.classCounts().map(n => (a + n > 0 ? a / (a + n) : 1));
-    }
-    const total = this.labels.length;
-    const mix = a * this.numClasses + total > 0 ? (a * this.numClasses) / (a * this.numClasses + total) : 1;
-    return new Array<number>(this.numClasses).fill(mix);
+    return priorMixFor(this.classCounts(), this.labels.length, this.multiLabel, this.opts.priorStrength);
   }
 
   /** Trains one round on the current labels: see ClassifierSchedule. */
@@ -482,19 +476,7 @@ export class ClassifierTrainer {
   }
 
   private checkRows(rows: Float32Array, what: string): Float32Array {
-    if (!(rows instanceof Float32Array)) {
-      throw new EngineError('bad_input', `${what} must be a Float32Array`);
-    }
-    if (rows.length % this.rowSize !== 0) {
-      throw new EngineError(
-        'shape_mismatch',
-        `${what} shape mismatch: the model expects rows of ${this.rowSize} values (input shape [${this.rowShape.join(', ')}]), ` +
-          `but ${rows.length} values are not a whole number of such rows`,
-        { expected: this.rowShape, actual: rows.length }
-      );
-    }
-    assertFiniteRows(rows, this.rowSize, what);
-    return rows;
+    return checkFeatureRows(rows, this.rowSize, this.rowShape, what);
   }
 
   private gatherPool(rows: readonly number[]): Float32Array {
@@ -621,25 +603,8 @@ export class ClassifierTrainer {
   private resetHead(): void {
     const counts = this.classCounts();
     const emb = this.embedPoolRows(this.labels.map(l => l.row));
-    const kernel = new Float32Array(this.outputDim * this.numClasses);
-    for (let c = 0; c < this.numClasses; c++) {
-      this.seen[c] = counts[c] > 0;
-      if (!this.seen[c]) {
-        continue;
-      }
-      const mean = new Float64Array(this.outputDim);
-      this.labels.forEach((l, i) => {
-        if (l.classes.includes(c)) {
-          for (let d = 0; d < this.outputDim; d++) {
-            mean[d] += emb[i * this.outputDim + d];
-          }
-        }
-      });
-      const norm = Math.sqrt(mean.reduce((sum, v) => sum + v * v, 0)) || 1;
-      for (let d = 0; d < this.outputDim; d++) {
-        kernel[d * this.numClasses + c] = (this.opts.prototypeScale * mean[d]) / norm;
-      }
-    }
+    counts.forEach((n, c) => (this.seen[c] = n > 0));
+    const kernel = centroidKernel(emb, this.outputDim, this.labels, this.numClasses, this.opts.prototypeScale);
     this.prototypes?.dispose();
     this.prototypes = tf.keep(tf.tensor2d(kernel, [this.outputDim, this.numClasses]));
     this.kernel.assign(this.prototypes);
@@ -659,6 +624,111 @@ export class ClassifierTrainer {
     const emb = this.embedPoolRows(this.anchorRows);
     this.anchorTargets = tf.keep(tf.tensor2d(emb, [n, this.outputDim]));
   }
+}
+
+/**
+ * The prior's weight per class (see ClassifierTrainer.priorMix): `counts` labelled (multi-label: positive) rows
+ * per class, `total` labelled rows, α = priorStrength pseudo-labels per class.
+ */
+export function priorMixFor(
+  counts: readonly number[],
+  total: number,
+  multiLabel: boolean,
+  priorStrength: number
+): number[] {
+  const a = priorStrength;
+  if (multiLabel) {
+    return counts.map(n => (a + n > 0 ? a / (a + n) : 1));
+  }
+  const k = counts.length;
+  const mix = a * k + total > 0 ? (a * k) / (a * k + total) : 1;
+  return new Array<number>(k).fill(mix);
+}
+
+/**
+ * Nearest-centroid kernel (dim × numClasses, row-major): each labelled class's column is prototypeScale · its
+ * normalised mean embedding; classes without labels stay 0. `embeddings` holds one row per label, in order.
+ */
+function centroidKernel(
+  embeddings: Float32Array,
+  dim: number,
+  labels: readonly { classes: readonly number[] }[],
+  numClasses: number,
+  prototypeScale: number
+): Float32Array {
+  const kernel = new Float32Array(dim * numClasses);
+  for (let c = 0; c < numClasses; c++) {
+    const mean = new Float64Array(dim);
+    let any = false;
+    labels.forEach((l, i) => {
+      if (l.classes.includes(c)) {
+        any = true;
+        for (let d = 0; d < dim; d++) {
+          mean[d] += embeddings[i * dim + d];
+        }
+      }
+    });
+    if (!any) {
+      continue;
+    }
+    const norm = Math.sqrt(mean.reduce((sum, v) => sum + v * v, 0)) || 1;
+    for (let d = 0; d < dim; d++) {
+      kernel[d * numClasses + c] = (prototypeScale * mean[d]) / norm;
+    }
+  }
+  return kernel;
+}
+
+/**
+ * The head a `two-phase` round with the default `headSteps: 0` builds, from embeddings computed elsewhere
+ * (a session's pool index): the nearest-centroid softmax/sigmoid with the uniform prior. `embeddings` holds
+ * one row per label (L2-normalised here), so a session whose encoder lives in its worker builds the same
+ * head as ClassifierTrainer without moving rows back and forth.
+ */
+export function centroidHead(
+  embeddings: Float32Array,
+  dim: number,
+  labels: readonly { classes: readonly number[] }[],
+  options: {
+    numClasses: number;
+    multiLabel: boolean;
+    modelVersion: number;
+    prototypeScale?: number;
+    priorStrength?: number;
+  }
+): ClassifierHeadExport {
+  const { numClasses: k, multiLabel } = options;
+  if (embeddings.length !== labels.length * dim) {
+    throw new EngineError(
+      'shape_mismatch',
+      `expected ${labels.length} rows of ${dim} values, got ${embeddings.length}`
+    );
+  }
+  const unit = new Float32Array(embeddings);
+  for (let i = 0; i < labels.length; i++) {
+    let norm = 0;
+    for (let d = 0; d < dim; d++) {
+      norm += unit[i * dim + d] ** 2;
+    }
+    const inv = 1 / Math.sqrt(norm + EPS);
+    for (let d = 0; d < dim; d++) {
+      unit[i * dim + d] *= inv;
+    }
+  }
+  const flat = centroidKernel(unit, dim, labels, k, options.prototypeScale ?? 10);
+  const counts = new Array<number>(k).fill(0);
+  labels.forEach(l => l.classes.forEach(c => counts[c]++));
+  return {
+    format: 'tunelab-classifier-head/1',
+    multiLabel,
+    numClasses: k,
+    dim,
+    kernel: Array.from({ length: dim }, (_, d) => Array.from(flat.subarray(d * k, (d + 1) * k))),
+    bias: new Array<number>(k).fill(0),
+    labelled: multiLabel ? new Array<boolean>(k).fill(true) : counts.map(n => n > 0),
+    mix: priorMixFor(counts, labels.length, multiLabel, options.priorStrength ?? 1),
+    modelVersion: options.modelVersion
+  };
 }
 
 function shareClass(a: Labelled, b: Labelled): boolean {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { assertFiniteRows, assertPositiveInt, EngineError } from '../errors';
+import { assertFiniteRows, assertPositiveInt, checkFeatureRows, EngineError } from '../errors';
 import { anchorLoss, cosineSiameseLoss, multipleNegativesRankingLoss, tripletLoss } from '../losses';
 import { modelArtifacts, saveLayersModel } from '../models/io';
 import { Rng } from './random';
@@ -565,19 +565,7 @@ export class PairwiseTrainer {
   }
 
   private checkRows(rows: Float32Array, what: string): Float32Array {
-    if (!(rows instanceof Float32Array)) {
-      throw new EngineError('bad_input', `${what} must be a Float32Array`);
-    }
-    if (rows.length % this.rowSize !== 0) {
-      throw new EngineError(
-        'shape_mismatch',
-        `${what} shape mismatch: the model expects rows of ${this.rowSize} values (input shape [${this.rowShape.join(', ')}]), ` +
-          `but ${rows.length} values are not a whole number of such rows`,
-        { expected: this.rowShape, actual: rows.length }
-      );
-    }
-    assertFiniteRows(rows, this.rowSize, what);
-    return rows;
+    return checkFeatureRows(rows, this.rowSize, this.rowShape, what);
   }
 
   private embedChecked(rows: Float32Array, batchSize: number): Float32Array {
