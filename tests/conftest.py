@@ -237,3 +237,17 @@ def local_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         yield runtime
     finally:
         discovery.shutdown()
+
+
+def shared_datasets() -> Path | None:
+    """The shared datasets folder (docs: ../shared/datasets beside the project root, or $TUNELAB_DATASETS),
+    looked up like bench/sidecar/labelEfficiency.ts does; None when this machine has none."""
+    tried = [
+        os.environ.get("TUNELAB_DATASETS"),
+        str(ROOT.parent / "shared" / "datasets"),
+        "/work/shared/datasets",
+    ]
+    for folder in filter(None, tried):
+        if (Path(folder) / "README.md").is_file():
+            return Path(folder)
+    return None

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from .protocol import AnswerRecord, ItemId, ModelVersionRecord
+from .protocol import AnswerRecord, ItemId, MachineLabelRecord, ModelVersionRecord
 
 #: Columns of ``Session.labels``, in order.
 LABEL_COLUMNS = [
@@ -26,6 +26,24 @@ LABEL_COLUMNS = [
     "question_id",
 ]
 HISTORY_COLUMNS = ["version", "loss", "answers", "time", "train_ms"]
+#: Columns of ``Session.labels`` in a classification session (one row per answer), in order.
+CLASSIFICATION_LABEL_COLUMNS = [
+    "item_id",
+    "index",
+    "labels",
+    "label",
+    "ignored",
+    "accepted_prediction",
+    "excluded",
+    "model_version",
+    "annotator",
+    "time",
+    "undone",
+    "answer_id",
+    "question_id",
+]
+#: Columns of ``Session.machine_labels()``.
+MACHINE_LABEL_COLUMNS = ["index", "item_id", "text", "labels", "label", "score", "model_version"]
 
 
 def labels_frame(
@@ -88,3 +106,59 @@ def history_frame(versions: Sequence[ModelVersionRecord]) -> pd.DataFrame:
     frame["loss"] = frame["loss"].astype(float)
     frame["time"] = pd.to_datetime(frame["time"], utc=True, format="ISO8601")
     return frame
+
+
+def classification_labels_frame(answers: Sequence[AnswerRecord], multi_label: bool) -> pd.DataFrame:
+    """One row per classification answer; ``label`` is the single label (None when skipped or multi-label)."""
+    rows = [
+        {
+            "item_id": a.query_id,
+            "index": a.query_index,
+            "labels": list(a.labels or ()),
+            "label": _single(a.labels, multi_label, a.ignored),
+            "ignored": a.ignored,
+            "accepted_prediction": bool(a.accepted_prediction),
+            "excluded": bool(a.excluded),
+            "model_version": a.model_version,
+            "annotator": a.annotator,
+            "time": a.time,
+            "undone": a.undone,
+            "answer_id": a.answer_id,
+            "question_id": a.question_id,
+        }
+        for a in answers
+    ]
+    frame = pd.DataFrame(rows, columns=CLASSIFICATION_LABEL_COLUMNS)
+    frame["index"] = frame["index"].astype("int64")
+    for column in ("ignored", "accepted_prediction", "excluded", "undone"):
+        frame[column] = frame[column].astype(bool)
+    frame["model_version"] = frame["model_version"].astype("int64")
+    frame["time"] = pd.to_datetime(frame["time"], utc=True, format="ISO8601")
+    return frame
+
+
+def machine_labels_frame(records: Sequence[MachineLabelRecord]) -> pd.DataFrame:
+    """One row per auto-accepted item, in the sidecar's order (most certain first)."""
+    rows = [
+        {
+            "index": r.index,
+            "item_id": r.item_id,
+            "text": r.text,
+            "labels": list(r.labels),
+            "label": r.labels[0] if len(r.labels) == 1 else None,
+            "score": r.score,
+            "model_version": r.model_version,
+        }
+        for r in records
+    ]
+    frame = pd.DataFrame(rows, columns=MACHINE_LABEL_COLUMNS)
+    frame["index"] = frame["index"].astype("int64")
+    frame["score"] = frame["score"].astype(float)
+    frame["model_version"] = frame["model_version"].astype("int64")
+    return frame
+
+
+def _single(labels: tuple[str, ...] | None, multi_label: bool, ignored: bool) -> str | None:
+    if multi_label or ignored or not labels or len(labels) != 1:
+        return None
+    return labels[0]

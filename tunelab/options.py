@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .pretrained import is_encoder_dir, looks_like_hub_name, resolve_pretrained
-from .protocol import BACKENDS, TRAINING_OPTIONS, TailorConfig
+from .protocol import BACKENDS, CERTAINTY_OFF, TASKS, TRAINING_OPTIONS, UNCERTAINTIES, TailorConfig
 
 #: Built-in models and the content types they embed.
 BUILTIN_MODELS: dict[str, tuple[str, ...]] = {
@@ -138,3 +141,97 @@ def check_backend(backend: str | None) -> str | None:
     if backend is not None and backend not in BACKENDS:
         raise ValueError(f"backend={backend!r}; use one of {BACKENDS}")
     return backend
+
+
+#: Classification sessions train every this many answers unless ``update_every`` says otherwise.
+CLASSIFICATION_UPDATE_EVERY = 10
+#: Longest label name the protocol takes.
+MAX_LABEL_LENGTH = 200
+
+
+def label_key(name: str) -> str:
+    """What two label names must differ in (the sidecar's ``labelKey``): NFC, trimmed, inner whitespace
+    collapsed, case-folded — "Sports" and " sports " are the same label, "Sci/Tech" and "Sci Tech" are not."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", name).strip()).casefold()
+
+
+def check_label_list(labels: Iterable[str] | None, multi_label: bool) -> tuple[str, ...]:
+    """The label names of a classification session, checked like the sidecar checks them (it stays the
+    authority): a non-empty list of distinct non-blank strings, at least two unless ``multi_label``."""
+    if labels is None:
+        raise ValueError(
+            "task='classification' needs labels=[...]: the label names, e.g. labels=['World', 'Sports']"
+        )
+    if isinstance(labels, str):
+        raise TypeError(f"labels must be a list of names, not the string {labels!r}")
+    names = list(labels)
+    if not names:
+        raise ValueError("labels=[] is empty: a classification session needs at least one label name")
+    seen: dict[str, str] = {}
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            raise TypeError(f"labels[{i}] must be a string, not {type(name).__name__} {name!r}")
+        if not name.strip():
+            raise ValueError(f"labels[{i}] is blank; every label needs a name")
+        if len(name) > MAX_LABEL_LENGTH:
+            raise ValueError(f"labels[{i}] is {len(name)} characters long; at most {MAX_LABEL_LENGTH}")
+        key = label_key(name)
+        if key in seen:
+            raise ValueError(
+                f"duplicate label {name!r} (labels[{i}]): it is the same as {seen[key]!r} "
+                "(names are compared trimmed and case-insensitively)"
+            )
+        seen[key] = name
+    if not multi_label and len(names) < 2:
+        raise ValueError(
+            f"a single-label session needs at least two labels, got {names!r}; "
+            "add one or pass multi_label=True"
+        )
+    return tuple(names)
+
+
+def classification_options(
+    task: str,
+    labels: Iterable[str] | None,
+    multi_label: bool,
+    certainty_threshold: float | None,
+    uncertainty: str | None,
+    diversity_weight: float | None,
+) -> dict[str, Any]:
+    """``SessionConfig`` members of a classification session (none for similarity), checked locally so
+    mistakes fail before any upload; ``certainty_threshold=None`` turns auto-accept off."""
+    if task not in TASKS:
+        raise ValueError(f"task={task!r}; use one of {TASKS}")
+    if task != "classification":
+        if labels is not None:
+            raise ValueError(f"labels= is for task='classification', but task={task!r}")
+        if multi_label:
+            raise ValueError(f"multi_label=True is for task='classification', but task={task!r}")
+        if uncertainty is not None or diversity_weight is not None:
+            raise ValueError(
+                f"uncertainty= and diversity_weight= are for task='classification', but task={task!r}"
+            )
+        return {}
+    out: dict[str, Any] = {
+        "labels": check_label_list(labels, bool(multi_label)),
+        "multi_label": bool(multi_label),
+    }
+    if certainty_threshold is None:
+        out["certainty_threshold"] = CERTAINTY_OFF
+    else:
+        threshold = float(certainty_threshold)
+        if not 0.5 < threshold <= 1:
+            raise ValueError(
+                f"certainty_threshold={certainty_threshold!r} must be above 0.5 and at most 1 "
+                "(or None to turn auto-accept off)"
+            )
+        out["certainty_threshold"] = threshold
+    if uncertainty is not None:
+        if uncertainty not in UNCERTAINTIES:
+            raise ValueError(f"uncertainty={uncertainty!r}; use one of {UNCERTAINTIES}")
+        out["uncertainty"] = uncertainty
+    if diversity_weight is not None:
+        if not 0 <= float(diversity_weight) <= 1:
+            raise ValueError(f"diversity_weight={diversity_weight!r} must lie in [0, 1]")
+        out["diversity_weight"] = float(diversity_weight)
+    return out

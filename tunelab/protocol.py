@@ -97,7 +97,21 @@ class Methods:
     LABELS_IMPORT = "labels/import"
     # protocol 1.3
     PREFERENCES = "tunelab/preferences"
+    # protocol 1.4: classification sessions
+    SESSION_MACHINE_LABELS = "session/machineLabels"
+    MACHINE_LABEL_CONFIRM = "machineLabel/confirm"
+    MACHINE_LABEL_REJECT = "machineLabel/reject"
+    SESSION_TRAIN = "session/train"
+    SESSION_SET_LABELS = "session/setLabels"
+    MODEL_PREDICT = "model/predict"
 
+
+#: ``task=`` values (protocol 1.4 adds "classification").
+TASKS = ("similarity", "classification")
+#: Uncertainty measures of a classification session's active order (protocol 1.4).
+UNCERTAINTIES = ("margin", "least-confidence", "entropy")
+#: ``model/export``'s ``classifierHead.format`` (protocol 1.4, docs/classification.md).
+CLASSIFIER_HEAD_FORMAT = "tunelab-classifier-head/1"
 
 #: Label file formats of ``labels/export`` and ``labels/import`` (docs/label-files.md).
 LABEL_FORMATS = ("jsonl", "csv", "label-studio", "hf-jsonl")
@@ -153,8 +167,36 @@ class Candidate(Item):
 
 
 @dataclass(frozen=True)
+class Prediction:
+    """The model's guess for a classification question's item (protocol 1.4)."""
+
+    #: Predicted labels: the top one (single-label), or every label scored >= 0.5 (multi-label).
+    labels: tuple[str, ...]
+    #: Per-label probability, in the session's label order.
+    scores: tuple[float, ...]
+    #: Top probability (single-label) or the least certain yes/no decision (multi-label).
+    certainty: float
+    #: The model version that made it.
+    model_version: int
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Prediction:
+        """Builds a prediction from its wire form."""
+        return cls(
+            labels=tuple(obj["labels"]),
+            scores=tuple(float(x) for x in obj["scores"]),
+            certainty=float(obj["certainty"]),
+            model_version=int(obj["modelVersion"]),
+        )
+
+
+@dataclass(frozen=True)
 class Question:
-    """A query item plus its nearest candidates; answer by naming the relevant ones."""
+    """A query item plus its nearest candidates; answer by naming the relevant ones.
+
+    In a classification session (protocol 1.4) ``candidates`` is empty: ``query`` is the item to
+    label, ``choices`` the label names and ``prediction`` the model's guess (None before it can guess).
+    """
 
     id: str
     session_id: str
@@ -164,10 +206,18 @@ class Question:
     model_version: int
     #: Why this query was chosen: "uncertain", "diverse", "random", "sequential" or "repeat" (1.1).
     strategy: str | None = None
+    #: Classification (1.4): the label names, in the session's label order.
+    choices: tuple[str, ...] | None = None
+    #: Classification (1.4): the model's prediction; None before it can predict.
+    prediction: Prediction | None = None
+    #: Classification (1.4): the item had been auto-accepted and comes back for review.
+    review: bool | None = None
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Question:
         """Builds a question from its wire form."""
+        choices = obj.get("choices")
+        prediction = obj.get("prediction")
         return cls(
             id=obj["id"],
             session_id=obj["sessionId"],
@@ -175,6 +225,9 @@ class Question:
             candidates=tuple(Candidate.from_json(c) for c in obj["candidates"]),
             model_version=int(obj["modelVersion"]),
             strategy=obj.get("strategy"),
+            choices=None if choices is None else tuple(choices),
+            prediction=None if prediction is None else Prediction.from_json(prediction),
+            review=_opt(obj.get("review"), bool),
         )
 
 
@@ -215,6 +268,15 @@ class Progress:
     cached_items: int | None = None
     #: Why ``auto`` did not pick a faster backend, e.g. the native binding is missing (protocol 1.3).
     backend_fallback_reason: str | None = None
+    # ---- protocol 1.4: classification sessions
+    #: Items the model auto-accepted (kept apart from human labels, never trained on unless confirmed).
+    machine_labels: int | None = None
+    #: Whether auto-accept is on (it opens once confident predictions proved right often enough).
+    auto_accept_open: bool | None = None
+    #: Answers kept but left out of training because they use a removed label.
+    excluded: int | None = None
+    #: Answers stored since the last training round started.
+    since_update: int | None = None
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Progress:
@@ -238,6 +300,10 @@ class Progress:
             embedding=_opt(obj.get("embedding"), bool),
             cached_items=_opt(obj.get("cachedItems"), int),
             backend_fallback_reason=obj.get("backendFallbackReason"),
+            machine_labels=_opt(obj.get("machineLabels"), int),
+            auto_accept_open=_opt(obj.get("autoAcceptOpen"), bool),
+            excluded=_opt(obj.get("excluded"), int),
+            since_update=_opt(obj.get("sinceUpdate"), int),
         )
 
     def __repr__(self) -> str:
@@ -249,6 +315,8 @@ class Progress:
                 ("training", self.training),
                 ("embedding", self.embedding),
                 ("finished", self.finished),
+                ("machine_labels", self.machine_labels),
+                ("excluded", self.excluded),
             )
             if value is not None
         )
@@ -278,6 +346,10 @@ TRAINING_OPTIONS: dict[str, str] = {
     "keep_same_question": "keepSameQuestion",
     "questions_per_round": "questionsPerRound",
     "match_pool_size": "matchPoolSize",
+    # protocol 1.4: classification sessions
+    "uncertainty": "uncertainty",
+    "diversity_weight": "diversityWeight",
+    "certainty_threshold": "certaintyThreshold",
     "positive_label": "positiveLabel",
     "negative_label": "negativeLabel",
     "model_save_path": "modelSavePath",
@@ -292,6 +364,9 @@ _MODEL_OPTIONS: dict[str, str] = {
     "output_dim": "outputDim",
     "seed": "seed",
     "backend": "backend",
+    # protocol 1.4: classification sessions
+    "labels": "labels",
+    "multi_label": "multiLabel",
 }
 
 #: ``backend=`` values (protocol 1.3): ``auto`` takes the first that loads of the others, in this order.
@@ -317,6 +392,10 @@ class TailorConfig:
         return cls(
             cut_at_layer=obj.get("cutAtLayer"), freeze=obj.get("freeze"), output_dim=obj.get("outputDim")
         )
+
+
+#: ``SessionConfig.certainty_threshold`` that turns auto-accept off: the wire's ``null`` (None means unset).
+CERTAINTY_OFF = "off"
 
 
 @dataclass(frozen=True)
@@ -346,6 +425,13 @@ class SessionConfig:
     keep_same_question: bool | None = None
     questions_per_round: int | None = None
     match_pool_size: int | None = None
+    # ---- protocol 1.4: classification query and auto-accept options
+    #: Uncertainty measure of the active order: "margin", "least-confidence" or "entropy".
+    uncertainty: str | None = None
+    #: Weight of distance to already-asked items against uncertainty, in [0, 1].
+    diversity_weight: float | None = None
+    #: Predictions at least this certain are auto-accepted once the gate opens (see ``CERTAINTY_OFF``).
+    certainty_threshold: float | str | None = None
     positive_label: float | None = None
     negative_label: float | None = None
     model_save_path: str | None = None
@@ -364,6 +450,11 @@ class SessionConfig:
     seed: int | None = None
     #: TF.js backend (``BACKENDS``); None: the JupyterLab setting, else the sidecar's default (protocol 1.3).
     backend: str | None = None
+    # ---- protocol 1.4: classification sessions
+    #: The label names, in display order.
+    labels: tuple[str, ...] | None = None
+    #: An item may take any number of labels.
+    multi_label: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The wire form (camelCase; unset options left out)."""
@@ -378,7 +469,9 @@ class SessionConfig:
             out["field"] = self.field
         for py, wire in (*TRAINING_OPTIONS.items(), *_MODEL_OPTIONS.items()):
             value = getattr(self, py)
-            if value is not None:
+            if py == "certainty_threshold" and value == CERTAINTY_OFF:
+                out[wire] = None  # the wire's null: auto-accept off
+            elif value is not None:
                 out[wire] = list(value) if isinstance(value, tuple) else value
         if self.tailor is not None:
             out["tailor"] = self.tailor.to_json()
@@ -388,8 +481,11 @@ class SessionConfig:
     def from_json(cls, obj: dict[str, Any]) -> SessionConfig:
         """Builds a config from its wire form."""
         options = {py: obj.get(wire) for py, wire in (*TRAINING_OPTIONS.items(), *_MODEL_OPTIONS.items())}
-        if options["input_shape"] is not None:
-            options["input_shape"] = tuple(options["input_shape"])
+        for key in ("input_shape", "labels"):
+            if options[key] is not None:
+                options[key] = tuple(options[key])
+        if "certaintyThreshold" in obj and obj["certaintyThreshold"] is None:
+            options["certainty_threshold"] = CERTAINTY_OFF
         tailor = obj.get("tailor")
         return cls(
             name=obj["name"],
@@ -451,6 +547,12 @@ class AnswerRecord:
     #: ISO-8601 time the answer was committed.
     time: str
     undone: bool
+    #: Classification (1.4): the labels chosen (names); None for similarity answers.
+    labels: tuple[str, ...] | None = None
+    #: Classification (1.4): the answer accepted the shown prediction, or confirmed a machine label.
+    accepted_prediction: bool | None = None
+    #: Classification (1.4): the answer uses a removed label, so training leaves it out.
+    excluded: bool | None = None
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> AnswerRecord:
@@ -467,7 +569,109 @@ class AnswerRecord:
             annotator=obj["annotator"],
             time=obj["time"],
             undone=bool(obj["undone"]),
+            labels=None if obj.get("labels") is None else tuple(obj["labels"]),
+            accepted_prediction=_opt(obj.get("acceptedPrediction"), bool),
+            excluded=_opt(obj.get("excluded"), bool),
         )
+
+
+@dataclass(frozen=True)
+class MachineLabelRecord:
+    """An auto-accepted item, kept apart from human labels until confirmed or rejected (protocol 1.4)."""
+
+    item_id: ItemId
+    #: Pool position.
+    index: int
+    labels: tuple[str, ...]
+    #: The certainty that passed the threshold.
+    score: float
+    model_version: int
+    #: Text items: the text.
+    text: str | None = None
+    image: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> MachineLabelRecord:
+        """Builds a machine label from its wire form."""
+        return cls(
+            item_id=obj["itemId"],
+            index=int(obj["index"]),
+            labels=tuple(obj["labels"]),
+            score=float(obj["score"]),
+            model_version=int(obj["modelVersion"]),
+            text=obj.get("text"),
+            image=obj.get("image"),
+        )
+
+
+@dataclass(frozen=True)
+class ClassifierHead:
+    """``model/export``'s ``classifierHead`` (protocol 1.4, format ``tunelab-classifier-head/1``).
+
+    The head over the encoder's embedding; ``tunelab.TunedClassifier`` applies it (docs/classification.md).
+    """
+
+    labels: tuple[str, ...]
+    num_classes: int
+    #: Embedding size: rows of ``kernel``.
+    dim: int
+    model_version: int
+    #: ``dim`` rows x ``len(labels)`` columns.
+    kernel: tuple[tuple[float, ...], ...] = field(repr=False)
+    bias: tuple[float, ...] = field(repr=False)
+    #: Per label: it has labelled rows (the single-label softmax runs over these only).
+    labelled: tuple[bool, ...]
+    #: Per label: the weight of the uniform prior mixed into the probabilities.
+    mix: tuple[float, ...]
+    multi_label: bool
+    format: str = CLASSIFIER_HEAD_FORMAT
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> ClassifierHead:
+        """Builds a head from its wire form; ``ValueError`` for another format or inconsistent shapes."""
+        if obj.get("format") != CLASSIFIER_HEAD_FORMAT:
+            raise ValueError(
+                f"classifier head format {obj.get('format')!r} is not {CLASSIFIER_HEAD_FORMAT!r}"
+            )
+        head = cls(
+            labels=tuple(obj["labels"]),
+            num_classes=int(obj["numClasses"]),
+            dim=int(obj["dim"]),
+            model_version=int(obj["modelVersion"]),
+            kernel=tuple(tuple(float(x) for x in row) for row in obj["kernel"]),
+            bias=tuple(float(x) for x in obj["bias"]),
+            labelled=tuple(bool(x) for x in obj["labelled"]),
+            mix=tuple(float(x) for x in obj["mix"]),
+            multi_label=bool(obj["multiLabel"]),
+        )
+        head.check()
+        return head
+
+    def check(self) -> None:
+        """Raises ``ValueError`` naming the first member whose size disagrees with the others."""
+        c = self.num_classes
+        sizes = {"labels": len(self.labels), "bias": len(self.bias), "labelled": len(self.labelled)}
+        sizes["mix"] = len(self.mix)
+        for name, size in sizes.items():
+            if size != c:
+                raise ValueError(f"classifier head: {name} has {size} entries, numClasses is {c}")
+        if len(self.kernel) != self.dim or any(len(row) != c for row in self.kernel):
+            raise ValueError(f"classifier head: kernel must be {self.dim} rows of {c} values")
+
+    def to_json(self) -> dict[str, Any]:
+        """The wire (and ``head.json``) form."""
+        return {
+            "format": self.format,
+            "labels": list(self.labels),
+            "numClasses": self.num_classes,
+            "dim": self.dim,
+            "modelVersion": self.model_version,
+            "kernel": [list(row) for row in self.kernel],
+            "bias": list(self.bias),
+            "labelled": list(self.labelled),
+            "mix": list(self.mix),
+            "multiLabel": self.multi_label,
+        }
 
 
 @dataclass(frozen=True)

