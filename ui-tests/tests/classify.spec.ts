@@ -37,7 +37,7 @@ test('classify ten items by keyboard; predictions, scores and auto-accepted item
 
   await panel.focus();
   let current = await nextQuestion(panel, null);
-  let accepted = 0;
+  const acceptedAt: { position: number; label: string }[] = [];
   let predicted = 0;
   let lastQuery: string | null = null;
   for (let i = 0; i < 10; i++) {
@@ -55,14 +55,17 @@ test('classify ten items by keyboard; predictions, scores and auto-accepted item
       await expect(prediction).toContainText('No prediction yet');
       await expect(panel.getByTestId('tl-accept-prediction')).toBeDisabled();
     }
-    const predictedRight =
-      (await panel.getByTestId('tl-predicted-labels').count()) > 0 &&
-      (await panel.getByTestId('tl-predicted-labels').textContent()) === truth;
-    if (predictedRight) {
-      // Enter accepts the pre-selected prediction (after the settle time that guards doubled keys).
+    const guess =
+      (await panel.getByTestId('tl-predicted-labels').count()) > 0
+        ? await panel.getByTestId('tl-predicted-labels').textContent()
+        : null;
+    // Enter when the model guessed right; with ten intents and a handful of answers it rarely does, so on one
+    // of the last items its guess is taken anyway (as an annotator may) and Enter runs against the sidecar.
+    if (guess !== null && (guess === truth || (i >= 7 && acceptedAt.length === 0))) {
+      // After the settle time that keeps a doubled key from answering an item unseen.
       await page.waitForTimeout(300);
       await page.keyboard.press('Enter');
-      accepted++;
+      acceptedAt.push({ position: i, label: guess });
     } else {
       await page.keyboard.press(String((index + 1) % 10));
       await expect(choices.nth(index)).toHaveAttribute('data-selected', 'true');
@@ -84,9 +87,24 @@ test('classify ten items by keyboard; predictions, scores and auto-accepted item
     await expectPredictionShown(panel);
   }
   await snapshot(panel, 'classify-predicted', testInfo);
+
+  // The answers given with Enter say so under review (←), with the label the model had guessed.
+  if (predicted > 0) {
+    expect(acceptedAt.length).toBeGreaterThan(0);
+    const { position, label } = acceptedAt[acceptedAt.length - 1];
+    const steps = 10 - position;
+    for (let k = 0; k < steps; k++) {
+      await page.keyboard.press('ArrowLeft');
+    }
+    await expect(panel.getByTestId('tl-review')).toContainText(`labelled ${label} (prediction accepted)`);
+    for (let k = 0; k < steps; k++) {
+      await page.keyboard.press('ArrowRight');
+    }
+    await expect(panel.getByTestId('tl-review')).toHaveCount(0);
+  }
   testInfo.annotations.push({
     type: 'predictions',
-    description: `${predicted} of 10 shown with a prediction, ${accepted} accepted with Enter`
+    description: `${predicted} of 10 shown with a prediction, ${acceptedAt.length} accepted with Enter`
   });
 
   // Auto-accepted items stay apart: in their own list, each with labels, score and model version.
@@ -103,6 +121,8 @@ test('classify ten items by keyboard; predictions, scores and auto-accepted item
     await expect(autoAccepted.getByTestId('tl-machine-empty')).toBeVisible();
   }
   testInfo.annotations.push({ type: 'auto-accept', description: `gate ${state}, ${await rows.count()} listed` });
+  await snapshot(autoAccepted, 'classify-auto-accepted', testInfo);
+  console.log(testInfo.annotations.map(a => `${a.type}: ${a.description}`).join('; '));
 
   // Train now starts a round at once.
   const versionBefore = await modelVersion(panel);

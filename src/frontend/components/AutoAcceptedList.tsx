@@ -3,7 +3,7 @@ import type { MachineLabelRecord, Progress, SessionInfo } from '../../protocol';
 import { chooseLabel, labelsOf } from '../labeler/classification';
 import { MachineLabels } from '../labeler/machineLabels';
 import { Selection } from '../labeler/selection';
-import { formatShare } from './ClassificationQuestionView';
+import { breakable, formatShare } from './ClassificationQuestionView';
 import { useSignalValue } from './useSignalValue';
 
 /**
@@ -206,7 +206,7 @@ function RejectChoices(props: {
             multiLabel ? setSelection(chooseLabel(selection, index, labels.length, true)) : onReject([label])
           }
         >
-          <span className="tl-Choice-label">{label}</span>
+          <span className="tl-Choice-label">{breakable(label)}</span>
         </button>
       ))}
       {multiLabel ? (

@@ -191,7 +191,7 @@ function ChoiceButton(props: {
       }}
     >
       <kbd className="tl-Choice-key">{key}</kbd>
-      <span className="tl-Choice-label">{label}</span>
+      <span className="tl-Choice-label">{breakable(label)}</span>
       <span className="tl-Choice-score" data-testid="tl-choice-score">
         {scoreText}
       </span>
@@ -223,6 +223,19 @@ function ClassificationReviewBanner(props: {
       </span>
     </div>
   );
+}
+
+/**
+ * A label with line-break opportunities after `_`, `/` and `-`, so names like
+ * "balance_not_updated_after_bank_transfer" wrap between words in a narrow button, not mid-word.
+ */
+export function breakable(label: string): React.ReactNode[] {
+  return label.split(/(?<=[_/-])/).map((part, index) => (
+    <React.Fragment key={index}>
+      {index > 0 ? <wbr /> : null}
+      {part}
+    </React.Fragment>
+  ));
 }
 
 /** A probability as a whole percentage: 0.823 → "82%". */
