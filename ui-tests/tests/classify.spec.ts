@@ -12,6 +12,7 @@ import { modelVersion, nextQuestion, queryId, runNotebook, snapshot } from './he
  * it has trained, the "Auto-accepted" list apart from the answers with the gate's state, Train now, undo.
  */
 const NOTEBOOK = path.resolve(__dirname, '..', 'notebooks', 'classify_labeling.ipynb');
+const AUTO_ACCEPT_NOTEBOOK = path.resolve(__dirname, '..', 'notebooks', 'classify_auto_accept.ipynb');
 const DATA = path.resolve(__dirname, '..', '..', 'tunelab', 'datasets', 'banking77_sample.csv');
 
 test.use({ autoGoto: true });
@@ -139,6 +140,67 @@ test('classify ten items by keyboard; predictions, scores and auto-accepted item
 
   await page.theme.setDarkTheme();
   await snapshot(panel, 'classify-dark', testInfo);
+});
+
+/**
+ * ui-tests/notebooks/classify_auto_accept.ipynb answers from the kernel with the true intents until the gate
+ * opens and the model auto-accepts items: the panel lists them apart from the answers, with labels, score and
+ * model version; Confirm turns one into an answer, Reject with a label stores that label, "Just drop" stores
+ * nothing.
+ */
+test('auto-accepted items are listed apart and can be confirmed, relabelled or dropped', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const intentOf = readIntents(DATA);
+  const panel = await runNotebook(page, tmpPath, AUTO_ACCEPT_NOTEBOOK, 'tl-choice');
+  const autoAccepted = panel.getByTestId('tl-auto-accepted');
+  await expect(autoAccepted.getByTestId('tl-auto-accept-state')).toHaveAttribute('data-state', 'on', {
+    timeout: 60 * 1000
+  });
+  const rows = autoAccepted.getByTestId('tl-machine-label');
+  await expect.poll(() => rows.count(), { timeout: 60 * 1000 }).toBeGreaterThanOrEqual(3);
+  await expect(panel.getByTestId('tl-count-machineLabels')).toHaveText(String(await rows.count()));
+  await expect(autoAccepted.getByTestId('tl-machine-count')).toHaveText(String(await rows.count()));
+  // Apart from the question: the item on screen is asked, not listed.
+  expect(await panel.getByTestId('tl-choices').getByTestId('tl-machine-label').count()).toBe(0);
+  const first = rows.first();
+  await expect(first.getByTestId('tl-machine-labels')).not.toBeEmpty();
+  await expect(first).toContainText(/\d+%/);
+  await expect(first).toContainText(/v\d+/);
+  await snapshot(autoAccepted, 'auto-accepted-list', testInfo);
+
+  const row = (index: string) => autoAccepted.locator(`[data-testid="tl-machine-label"][data-index="${index}"]`);
+  const [confirmed, relabelled, dropped] = await rows.evaluateAll(nodes =>
+    nodes.slice(0, 3).map(node => node.getAttribute('data-index') ?? '')
+  );
+  const done = await doneCount(panel);
+
+  // Confirm: a human answer now (done + 1), gone from the list.
+  await row(confirmed).getByTestId('tl-machine-confirm').click();
+  await expect(row(confirmed)).toHaveCount(0);
+  await expect.poll(() => doneCount(panel)).toBe(done + 1);
+
+  // Reject with the right label: stored as the answer instead.
+  const text = (await row(relabelled).locator('.tl-MachineLabel-text').getAttribute('title')) ?? '';
+  const truth = intentOf.get(text.trim()) as string;
+  expect(truth).toBeDefined();
+  await row(relabelled).getByTestId('tl-machine-reject').click();
+  await row(relabelled).locator(`[data-testid="tl-machine-reject-choice"][data-label="${truth}"]`).click();
+  await expect(row(relabelled)).toHaveCount(0);
+  await expect.poll(() => doneCount(panel)).toBe(done + 2);
+
+  // Reject and just drop: no answer.
+  await row(dropped).getByTestId('tl-machine-reject').click();
+  await snapshot(row(dropped), 'auto-accepted-reject', testInfo);
+  await row(dropped).getByTestId('tl-machine-drop').click();
+  await expect(row(dropped)).toHaveCount(0);
+  expect(await doneCount(panel)).toBe(done + 2);
+  await expect(autoAccepted.getByTestId('tl-machine-error')).toHaveCount(0);
+  await expect(panel.getByTestId('tl-error')).toHaveCount(0);
+
+  await page.theme.setDarkTheme();
+  await snapshot(autoAccepted, 'auto-accepted-dark', testInfo);
 });
 
 /** A prediction with its certainty, a score on every choice, and the predicted choice pre-selected. */
