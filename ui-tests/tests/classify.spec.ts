@@ -138,6 +138,16 @@ test('classify ten items by keyboard; predictions, scores and auto-accepted item
   await expect.poll(() => queryId(panel)).toBe(lastQuery);
   await expect(panel.getByTestId('tl-error')).toHaveCount(0);
 
+  // The sidebar counts a classification session's items: done, skipped, auto-accepted (no candidates).
+  await page.sidebar.close('left');
+  await page.sidebar.openTab('tunelab-sidebar');
+  const sidebar = page.locator('#tunelab-sidebar');
+  const row = sidebar.locator('[data-testid="tl-session-row"][data-session-name="ui-classify"]');
+  await expect(row.getByTestId('tl-count-done')).toHaveText(String(done - 1));
+  await expect(row.getByTestId('tl-count-machineLabels')).toBeVisible();
+  await expect(row.getByTestId('tl-count-positive')).toHaveCount(0);
+  await snapshot(sidebar, 'classify-sidebar', testInfo);
+
   await page.theme.setDarkTheme();
   await snapshot(panel, 'classify-dark', testInfo);
 });
