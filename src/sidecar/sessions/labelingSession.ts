@@ -378,6 +378,7 @@ export class LabelingSession {
     }
     if (this.classification) {
       answers.forEach(stored => this.classification?.restoreAnswer(stored));
+      openQuestions.forEach(stored => this.classification?.restoreQuestion(stored));
       if (!this.loading && this.vectors.size === this.pool.size) {
         this.classification.poolLoaded(); // a fixed featurizer embedded the pool above, synchronously
       }

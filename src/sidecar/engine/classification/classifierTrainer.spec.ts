@@ -3,7 +3,7 @@ import { initBackend } from '../backend';
 import { createResidualMlpEncoder } from '../models';
 import { makeClusteredData } from '../training/synthetic';
 import { MachineLabel } from './autoAccept';
-import { ClassifierSchedule, ClassifierTrainer, ClassLabel, probaFromHead } from './classifierTrainer';
+import { centroidHead, ClassifierSchedule, ClassifierTrainer, ClassLabel, probaFromHead } from './classifierTrainer';
 
 const K = 4;
 const DIM = 16;
@@ -52,6 +52,32 @@ function makeTrainer(schedule: ClassifierSchedule = 'two-phase', multiLabel = fa
 describe('ClassifierTrainer', () => {
   beforeAll(async () => {
     await initBackend({ preferred: 'wasm' });
+  });
+
+  it("centroidHead over the trainer's embeddings is the head a 0-step round builds (what sessions use)", async () => {
+    const { rows, labels } = data();
+    const trainer = makeTrainer();
+    trainer.setPool(rows);
+    const few = fewLabels(labels, 3);
+    trainer.setLabels(few);
+    await trainer.trainRound({ steps: 0 });
+    const expected = trainer.exportHead();
+    const emb = trainer.embedPoolRows(few.map(l => l.row));
+    const head = centroidHead(
+      emb,
+      DIM,
+      few.map(l => ({ classes: 'classIndex' in l ? [l.classIndex] : [...l.classIndices] })),
+      { numClasses: K, multiLabel: false, modelVersion: 1 }
+    );
+    expect(head.labelled).toEqual(expected.labelled);
+    expect(head.mix).toEqual(expected.mix);
+    const kernelDiff = head.kernel.flat().map((v, n) => Math.abs(v - expected.kernel.flat()[n]));
+    expect(Math.max(...kernelDiff)).toBeLessThan(1e-4);
+    const pool = trainer.embed(rows);
+    const a = probaFromHead(head, pool);
+    const b = probaFromHead(expected, pool);
+    expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-4);
+    trainer.dispose();
   });
 
   it.each<ClassifierSchedule>(['two-phase', 'joint'])(
