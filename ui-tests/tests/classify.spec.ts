@@ -146,6 +146,9 @@ test('classify ten items by keyboard; predictions, scores and auto-accepted item
   await expect(row.getByTestId('tl-count-done')).toHaveText(String(done - 1));
   await expect(row.getByTestId('tl-count-machineLabels')).toBeVisible();
   await expect(row.getByTestId('tl-count-positive')).toHaveCount(0);
+  await row.getByTestId('tl-session-select').click();
+  await expect(row.getByTestId('tl-label-files-unavailable')).toBeVisible();
+  await expect(row.getByTestId('tl-count-machineLabels')).toBeVisible();
   await snapshot(sidebar, 'classify-sidebar', testInfo);
 
   await page.theme.setDarkTheme();
