@@ -53,8 +53,13 @@ export interface ILabelerActions {
   skip(): void;
   undo(): void;
   invert(): void;
-  /** Toggles the candidate at this position (0-based) of the current question. */
+  /**
+   * Toggles the candidate at this position (0-based) of the current question; in a classification
+   * session, chooses (single-label) or toggles (multi-label) the label at this position.
+   */
   toggle(index: number): void;
+  /** Classification sessions: answers with the model's prediction as shown (nothing without one). */
+  acceptPrediction(): void;
   /** Shows the previous answered question of this panel, read-only (see `review.ts`). */
   back(): void;
   /** Shows the next answered question, or returns to the current question after the latest. */
@@ -97,6 +102,7 @@ export const ILabelerTracker = new Token<ILabelerTracker>(
 /** Ids of the JupyterLab commands Tunelab registers. */
 export const CommandIDs = {
   submit: 'tunelab:submit',
+  acceptPrediction: 'tunelab:accept-prediction',
   skip: 'tunelab:skip',
   undo: 'tunelab:undo',
   invert: 'tunelab:invert',
@@ -115,6 +121,7 @@ export const REPEATABLE_COMMANDS: ReadonlySet<string> = new Set([CommandIDs.prev
 /** The commands that act on the active labeler panel. */
 export const LABELER_COMMANDS: ReadonlySet<string> = new Set([
   CommandIDs.submit,
+  CommandIDs.acceptPrediction,
   CommandIDs.skip,
   CommandIDs.undo,
   CommandIDs.invert,

@@ -84,9 +84,15 @@ export async function snapshot(target: Locator | Page, name: string, testInfo: T
 
 /**
  * Uploads `source` (a notebook in this repository) to the test's server directory, runs all its
- * cells and returns the first labeling panel once it shows a question.
+ * cells and returns the first labeling panel once it shows a question (its first `readyTestId`:
+ * a candidate, or a choice in a classification session).
  */
-export async function runNotebook(page: IJupyterLabPageFixture, tmpPath: string, source: string): Promise<Locator> {
+export async function runNotebook(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  source: string,
+  readyTestId = 'tl-candidate'
+): Promise<Locator> {
   const name = path.basename(source);
   const notebookPath = `${tmpPath}/${name}`;
   await page.contents.uploadFile(source, notebookPath);
@@ -107,7 +113,7 @@ export async function runNotebook(page: IJupyterLabPageFixture, tmpPath: string,
   }
   const panel = page.locator('.jp-OutputArea-output .tl-LabelerPanel').first();
   await expect(panel).toBeVisible({ timeout: 60 * 1000 });
-  await expect(panel.getByTestId('tl-candidate').first()).toBeVisible({ timeout: 60 * 1000 });
+  await expect(panel.getByTestId(readyTestId).first()).toBeVisible({ timeout: 60 * 1000 });
   await expect(panel.getByTestId('tl-error')).toHaveCount(0);
   return panel;
 }

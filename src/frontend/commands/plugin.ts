@@ -50,6 +50,10 @@ export const commandsPlugin: JupyterFrontEndPlugin<ILabelerTracker> = {
       onActive('Submit Answer', panel => panel.submit())
     );
     commands.addCommand(
+      CommandIDs.acceptPrediction,
+      onActive('Accept Prediction', panel => panel.acceptPrediction())
+    );
+    commands.addCommand(
       CommandIDs.skip,
       onActive('Skip Question', panel => panel.skip())
     );

@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 
 /** The labeler's keys, as bound in schema/plugin.json (the shortcut editor can change them). */
-const KEYS: readonly (readonly [string, string])[] = [
+const SIMILARITY_KEYS: readonly (readonly [string, string])[] = [
   ['1 – 9, 0', 'Toggle candidate 1–9, 10'],
   ['I', 'Invert the selection'],
   ['Space', 'Submit: selected candidates relevant, the others not'],
@@ -11,9 +11,24 @@ const KEYS: readonly (readonly [string, string])[] = [
   ['→', 'Next newer answer; after the latest, back to the current question']
 ];
 
+/** The same keys in a classification session (protocol 1.4). */
+function classificationKeys(multiLabel: boolean): readonly (readonly [string, string])[] {
+  return [
+    multiLabel ? ['1 – 9, 0', 'Toggle label 1–9, 10'] : ['1 – 9, 0', 'Choose label 1–9, 10'],
+    ['Enter', "Accept the model's prediction (does nothing before it predicts)"],
+    ['Space', multiLabel ? 'Submit the labels selected (none: the item has none of them)' : 'Submit the label chosen'],
+    ...(multiLabel ? [['I', 'Invert the labels selected'] as const] : []),
+    ['S', 'Skip this item'],
+    ['Backspace', 'Undo the latest answer of the session; its item comes back'],
+    ['←', "Review this panel's previous answer (read-only); again for older ones"],
+    ['→', 'Next newer answer; after the latest, back to the current question']
+  ];
+}
+
 /** A "?" button that shows what the keys do; keys act while the panel has the focus. */
-export function KeyHelp(): JSX.Element {
+export function KeyHelp(props: { task?: 'similarity' | 'classification'; multiLabel?: boolean }): JSX.Element {
   const [open, setOpen] = useState(false);
+  const keys = props.task === 'classification' ? classificationKeys(props.multiLabel === true) : SIMILARITY_KEYS;
   return (
     <span className="tl-KeyHelp">
       <button
@@ -31,7 +46,7 @@ export function KeyHelp(): JSX.Element {
         <div className="tl-KeyHelp-popup" role="dialog" aria-label="Keyboard shortcuts" data-testid="tl-help">
           <table className="tl-KeyHelp-table">
             <tbody>
-              {KEYS.map(([key, action]) => (
+              {keys.map(([key, action]) => (
                 <tr key={key}>
                   <td>
                     <kbd>{key}</kbd>

@@ -1,7 +1,11 @@
 import React from 'react';
+import { isClassification, isMultiLabel } from '../labeler/classification';
 import type { ILabelerState, LabelerController } from '../labeler/labelerController';
 
-/** Submit, skip, invert, undo, and the review arrows, with the keys that do the same. */
+/**
+ * Submit, skip, invert, undo, and the review arrows, with the keys that do the same; in a classification
+ * session also "Accept prediction" (Enter), and Invert only for multi-label.
+ */
 export function LabelerActions(props: {
   state: ILabelerState;
   controller: LabelerController;
@@ -11,15 +15,34 @@ export function LabelerActions(props: {
   const { question, progress, review, answered } = state;
   const reviewing = review !== null;
   const canAnswer = question !== null && !busy && !reviewing;
+  const classification = isClassification(state.session);
+  const multiLabel = isMultiLabel(state.session);
+  const prediction = question?.prediction ?? null;
   return (
     <div className="tl-LabelerPanel-actions">
+      {classification ? (
+        <button
+          type="button"
+          className="tl-Button tl-mod-accept"
+          data-testid="tl-accept-prediction"
+          disabled={!canAnswer || !prediction}
+          onClick={() => controller.acceptPrediction()}
+          title={prediction ? "Answer with the model's prediction (Enter)" : 'No prediction yet for this item'}
+        >
+          Accept prediction
+        </button>
+      ) : null}
       <button
         type="button"
         className="tl-Button tl-mod-accept"
         data-testid="tl-submit"
         disabled={!canAnswer}
         onClick={() => controller.submit()}
-        title="Submit: selected candidates are relevant, the others not (Space)"
+        title={
+          classification
+            ? 'Submit the labels selected (Space)'
+            : 'Submit: selected candidates are relevant, the others not (Space)'
+        }
       >
         Submit
       </button>
@@ -33,16 +56,18 @@ export function LabelerActions(props: {
       >
         Skip
       </button>
-      <button
-        type="button"
-        className="tl-Button"
-        data-testid="tl-invert"
-        disabled={!question || reviewing}
-        onClick={() => controller.invert()}
-        title="Invert the selection (I)"
-      >
-        Invert
-      </button>
+      {classification && !multiLabel ? null : (
+        <button
+          type="button"
+          className="tl-Button"
+          data-testid="tl-invert"
+          disabled={!question || reviewing}
+          onClick={() => controller.invert()}
+          title="Invert the selection (I)"
+        >
+          Invert
+        </button>
+      )}
       <button
         type="button"
         className="tl-Button"
@@ -79,11 +104,19 @@ export function LabelerActions(props: {
           →
         </button>
       </span>
-      <span className="tl-LabelerPanel-keys" aria-hidden="true">
-        <kbd>1</kbd>–<kbd>9</kbd>, <kbd>0</kbd> select · <kbd>I</kbd> invert · <kbd>Space</kbd> submit · <kbd>S</kbd>{' '}
-        skip · <kbd>⌫</kbd> undo · <kbd>←</kbd>
-        <kbd>→</kbd> review
-      </span>
+      {classification ? (
+        <span className="tl-LabelerPanel-keys" aria-hidden="true">
+          <kbd>1</kbd>–<kbd>9</kbd> {multiLabel ? 'toggle' : 'choose'} · <kbd>Enter</kbd> accept prediction ·{' '}
+          <kbd>Space</kbd> submit · <kbd>S</kbd> skip · <kbd>⌫</kbd> undo · <kbd>←</kbd>
+          <kbd>→</kbd> review
+        </span>
+      ) : (
+        <span className="tl-LabelerPanel-keys" aria-hidden="true">
+          <kbd>1</kbd>–<kbd>9</kbd>, <kbd>0</kbd> select · <kbd>I</kbd> invert · <kbd>Space</kbd> submit · <kbd>S</kbd>{' '}
+          skip · <kbd>⌫</kbd> undo · <kbd>←</kbd>
+          <kbd>→</kbd> review
+        </span>
+      )}
     </div>
   );
 }

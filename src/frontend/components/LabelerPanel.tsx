@@ -1,8 +1,11 @@
 import { launchIcon } from '@jupyterlab/ui-components';
 import React, { useEffect, useRef, useState } from 'react';
+import { isClassification, isMultiLabel } from '../labeler/classification';
 import { ILabelerState, LabelerController } from '../labeler/labelerController';
 import { ADVANCED_FIELDS, CONTROL_FIELDS, defaultModelSavePath } from '../labeler/sessionOptions';
 import { ILabelerTracker, ISidecarConnection, LABELER_PANEL_CLASS } from '../tokens';
+import { AutoAcceptedList } from './AutoAcceptedList';
+import { ClassificationQuestionView } from './ClassificationQuestionView';
 import { Collapsible } from './Collapsible';
 import { ConnectionStatusBadge } from './ConnectionStatusBadge';
 import { KeyHelp } from './KeyHelp';
@@ -15,6 +18,7 @@ import { QuestionView } from './QuestionView';
 import { SaveNotices } from './SaveNotices';
 import { SaveStateBadge } from './SaveStateBadge';
 import { SessionFacts } from './SessionFacts';
+import { TrainNow } from './TrainNow';
 import { useSignalValue } from './useSignalValue';
 
 export interface ILabelerPanelProps {
@@ -95,6 +99,8 @@ function LabelerBody(props: {
   const name = session?.name ?? (props.sessionName || controller.sessionId);
   const finished = progress?.finished === true;
   const configure = controller.configure.bind(controller);
+  const classification = isClassification(session);
+  const machineLabels = controller.machineLabels;
 
   return (
     <>
@@ -117,12 +123,20 @@ function LabelerBody(props: {
             <launchIcon.react tag="span" className="tl-IconButton-icon" />
           </button>
         ) : null}
-        <KeyHelp />
+        <KeyHelp task={classification ? 'classification' : 'similarity'} multiLabel={isMultiLabel(session)} />
       </div>
       <LoadingBar progress={progress} />
       <div className="tl-LabelerPanel-layout">
         <div className="tl-LabelerPanel-side">
           <ProgressDetails session={session} progress={progress} />
+          {classification ? (
+            <TrainNow
+              session={session}
+              progress={progress}
+              requested={state.trainRequested}
+              onTrain={() => void controller.trainNow()}
+            />
+          ) : null}
           <Collapsible title="Control panel" testId="tl-control-panel" summary={controlSummary(state)}>
             <SessionFacts session={session} />
             <OptionsForm
@@ -161,6 +175,9 @@ function LabelerBody(props: {
           ) : null}
           <ShownQuestion state={state} controller={controller} busy={busy} />
           {finished ? null : <LabelerActions state={state} controller={controller} busy={busy} />}
+          {classification && machineLabels ? (
+            <AutoAcceptedList machineLabels={machineLabels} session={session} progress={progress} />
+          ) : null}
         </div>
       </div>
     </>
@@ -180,6 +197,10 @@ function advancedPlaceholders(session: ILabelerState['session']): Partial<Record
 
 function controlSummary(state: ILabelerState): string {
   const { session } = state;
+  if (session && isClassification(session)) {
+    const count = session.labels?.length ?? 0;
+    return `${session.contentType} · ${count} labels${session.multiLabel ? ' · multi-label' : ''}`;
+  }
   return session ? `${session.contentType} · top ${session.topK}` : '';
 }
 
@@ -188,6 +209,9 @@ function ShownQuestion(props: { state: ILabelerState; controller: LabelerControl
   const { state, controller, busy } = props;
   if (state.progress?.finished) {
     return <FinishedState state={state} />;
+  }
+  if (isClassification(state.session) || state.question?.choices !== undefined) {
+    return <ShownClassificationQuestion state={state} controller={controller} busy={busy} />;
   }
   if (state.review !== null && state.answered[state.review]) {
     const answer = state.answered[state.review];
@@ -209,6 +233,44 @@ function ShownQuestion(props: { state: ILabelerState; controller: LabelerControl
         review={null}
         busy={busy}
         onToggle={index => controller.toggle(index)}
+      />
+    );
+  }
+  return <EmptyState state={state} />;
+}
+
+/** `ShownQuestion` for a classification session: the item with its choices and the model's prediction. */
+function ShownClassificationQuestion(props: {
+  state: ILabelerState;
+  controller: LabelerController;
+  busy: boolean;
+}): JSX.Element {
+  const { state, controller, busy } = props;
+  const multiLabel = isMultiLabel(state.session);
+  if (state.review !== null && state.answered[state.review]) {
+    const answer = state.answered[state.review];
+    return (
+      <ClassificationQuestionView
+        question={answer.question}
+        choices={answer.question.choices ?? state.session?.labels ?? []}
+        selection={answer.selection}
+        multiLabel={multiLabel}
+        review={{ answer, position: state.review, count: state.answered.length }}
+        busy={false}
+        onChoose={() => undefined}
+      />
+    );
+  }
+  if (state.question) {
+    return (
+      <ClassificationQuestionView
+        question={state.question}
+        choices={controller.choices}
+        selection={state.selection}
+        multiLabel={multiLabel}
+        review={null}
+        busy={busy}
+        onChoose={index => controller.toggle(index)}
       />
     );
   }

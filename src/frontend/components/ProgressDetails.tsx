@@ -14,7 +14,7 @@ export function ProgressDetails(props: { session: SessionInfo | null; progress: 
   const roundSize = session?.questionsPerRound;
   return (
     <div className="tl-ProgressDetails" data-testid="tl-progress">
-      <ProgressCounters progress={progress} />
+      <ProgressCounters progress={progress} task={session?.task} />
       <EmbeddingBar progress={progress} />
       <span className="tl-ProgressDetails-row">
         <Stat
@@ -39,7 +39,7 @@ export function ProgressDetails(props: { session: SessionInfo | null; progress: 
         />
         <TrainingIndicator progress={progress} />
       </span>
-      <LabelShares progress={progress} />
+      {session?.task === 'classification' ? null : <LabelShares progress={progress} />}
     </div>
   );
 }

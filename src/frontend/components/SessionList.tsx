@@ -104,7 +104,7 @@ function SessionRow(props: {
       {selected ? (
         <SessionDetail connection={connection} session={session} onOpenInTab={onOpenInTab} />
       ) : (
-        <ProgressCounters progress={progress} />
+        <ProgressCounters progress={progress} task={session.task} />
       )}
     </li>
   );
@@ -124,8 +124,16 @@ function SessionDetail(props: {
       <button type="button" className="tl-Button" data-testid="tl-open-session-tab" onClick={onOpenInTab}>
         Open in tab
       </button>
-      {/* Keyed by session: an outcome shown for one session is not shown for the next. */}
-      <LabelFileActions key={session.id} connection={connection} sessionId={session.id} />
+      {session.task === 'classification' ? (
+        // The sidecar refuses label files for classification sessions (no format for class labels yet).
+        <span className="tl-SessionList-note" data-testid="tl-label-files-unavailable">
+          Label files are for similarity sessions; read this session&apos;s labels with <code>session.labels</code> in
+          Python.
+        </span>
+      ) : (
+        // Keyed by session: an outcome shown for one session is not shown for the next.
+        <LabelFileActions key={session.id} connection={connection} sessionId={session.id} />
+      )}
     </div>
   );
 }

@@ -1,4 +1,3 @@
-import { UUID } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import type { ItemId, NotificationParamsOf, ParamsOf, Progress, Question, SessionInfo } from '../../protocol';
@@ -13,6 +12,17 @@ import {
   IOutboxLease,
   IOutboxStorage
 } from './answerOutbox';
+import { newAnswerId } from './answerId';
+import {
+  chooseLabel,
+  choicesOf,
+  isClassification,
+  isMultiLabel,
+  labelsOf,
+  predictedSelection,
+  selectionProblem
+} from './classification';
+import { MachineLabels } from './machineLabels';
 import { ReviewPosition, stepBack, stepForward } from './review';
 import { IDLE_SAVE_STATE, ISaveState, saveStateOf } from './saveState';
 import { invertSelection, Selection, toggleCandidate } from './selection';
@@ -21,9 +31,13 @@ import { FieldErrors, fieldOfPath, IOptionField, SessionOptions } from './sessio
 /** A question this panel answered, kept for review (←/→). */
 export interface IAnsweredQuestion {
   readonly question: Question;
-  /** Positions of the candidates marked relevant. */
+  /** Positions of the candidates marked relevant (classification: of the labels chosen among the choices). */
   readonly selection: Selection;
   readonly ignored: boolean;
+  /** Classification: the label names sent. */
+  readonly labels?: readonly string[];
+  /** Classification: Enter accepted the prediction shown. */
+  readonly acceptedPrediction?: boolean;
   /** Id of the answer sent, so a refused one can be taken off the review list. */
   readonly answerId: string;
 }
@@ -82,6 +96,8 @@ export interface ILabelerState {
   readonly finishing: boolean;
   /** A `session/configure` request is in flight. */
   readonly configuring: boolean;
+  /** Classification: a `session/train` ("Train now") request is in flight. */
+  readonly trainRequested: boolean;
 }
 
 /**
@@ -134,6 +150,17 @@ export class LabelerController implements ILabelerActions, IDisposable {
     return this._state.question?.candidates ?? [];
   }
 
+  /** Classification: the labels offered for the current question, in label order (keys 1–9); else empty. */
+  get choices(): readonly string[] {
+    const { question, session } = this._state;
+    return question && this._classifies(question) ? choicesOf(question, session) : [];
+  }
+
+  /** Classification sessions: their auto-accepted items; `null` for similarity sessions and before subscribing. */
+  get machineLabels(): MachineLabels | null {
+    return this._machineLabels;
+  }
+
   /** Whether the panel shows a question that cannot be answered: one under review, or a finished session. */
   get readOnly(): boolean {
     return this._state.review !== null || this._state.progress?.finished === true;
@@ -152,24 +179,65 @@ export class LabelerController implements ILabelerActions, IDisposable {
     await this._subscribe();
   }
 
+  /** Similarity: toggles a candidate. Classification: chooses a label (single-label) or toggles it (multi-label). */
   toggle(index: number): void {
-    if (this._state.question && !this.readOnly) {
-      this._update({ selection: toggleCandidate(this._state.selection, index, this.shownCandidates.length) });
+    const { question, selection, session } = this._state;
+    if (!question || this.readOnly) {
+      return;
     }
+    if (this._classifies(question)) {
+      this._touched = true;
+      this._update({ selection: chooseLabel(selection, index, this.choices.length, isMultiLabel(session)) });
+      return;
+    }
+    this._update({ selection: toggleCandidate(selection, index, this.shownCandidates.length) });
   }
 
+  /** Inverts the candidates, or a multi-label item's labels; a single-label item has nothing to invert. */
   invert(): void {
-    if (this._state.question && !this.readOnly) {
-      this._update({ selection: invertSelection(this._state.selection, this.shownCandidates.length) });
+    const { question, selection, session } = this._state;
+    if (!question || this.readOnly) {
+      return;
     }
+    if (this._classifies(question)) {
+      if (isMultiLabel(session)) {
+        this._touched = true;
+        this._update({ selection: invertSelection(selection, this.choices.length) });
+      }
+      return;
+    }
+    this._update({ selection: invertSelection(selection, this.shownCandidates.length) });
   }
 
   submit(): void {
-    this._answer(false);
+    this._answer('submit');
   }
 
   skip(): void {
-    this._answer(true);
+    this._answer('skip');
+  }
+
+  /**
+   * Classification (Enter): answers with the model's prediction as shown, whatever is selected. Nothing
+   * happens without a prediction, on a similarity question, or right after the question appeared.
+   */
+  acceptPrediction(): void {
+    this._answer('accept');
+  }
+
+  /** Classification ("Train now"): starts a training round without waiting for `updateEvery` answers. */
+  async trainNow(): Promise<void> {
+    if (this._state.trainRequested || this._state.phase !== 'ready') {
+      return;
+    }
+    this._update({ trainRequested: true, error: null });
+    try {
+      const { progress } = await this._connection.request('train', { sessionId: this.sessionId });
+      this._update({ progress, trainRequested: false });
+    } catch (error) {
+      this._update({ trainRequested: false });
+      this._fail(error);
+    }
   }
 
   undo(): void {
@@ -260,6 +328,7 @@ export class LabelerController implements ILabelerActions, IDisposable {
       this._subscribed = false;
       this._connection.request('unsubscribe', { sessionId: this.sessionId }).catch(() => undefined);
     }
+    this._machineLabels?.dispose();
     Signal.disconnectReceiver(this);
     Signal.clearData(this);
     // The last panel of the session disposes the outbox; what it still holds stays in browser storage.
@@ -278,6 +347,12 @@ export class LabelerController implements ILabelerActions, IDisposable {
         return;
       }
       this._subscribed = true;
+      if (isClassification(session) && !this._machineLabels) {
+        this._machineLabels = new MachineLabels(this._connection, this.sessionId, progress =>
+          this._update({ progress })
+        );
+        void this._machineLabels.refresh();
+      }
       this._update({ session, progress: session.progress, phase: 'ready', error: null });
     } catch (error) {
       this._fail(error);
@@ -363,32 +438,51 @@ export class LabelerController implements ILabelerActions, IDisposable {
     }
   }
 
+  /** Shows a question; a classification question comes with the model's prediction pre-selected. */
   private _show(question: Question | null): void {
     this._questionShownAt = Date.now();
     this._shownEpoch = this._epoch;
-    this._update({ question, selection: new Set() });
+    this._touched = false;
+    const selection =
+      question && this._classifies(question)
+        ? predictedSelection(question, choicesOf(question, this._state.session))
+        : new Set<number>();
+    this._update({ question, selection });
+  }
+
+  /** A classification question: it has choices, or the session labels classes. */
+  private _classifies(question: Question): boolean {
+    return question.choices !== undefined || isClassification(this._state.session);
   }
 
   /** Queues the answer and moves to the question in reserve at once; the outbox does the sending. */
-  private _answer(ignore: boolean): void {
-    const { question, selection } = this._state;
-    if (!question || this._state.undoing || this.readOnly || this._unseen(ignore || selection.size === 0)) {
+  private _answer(kind: AnswerKind): void {
+    const { question } = this._state;
+    if (!question || this._state.undoing || this.readOnly) {
       return;
     }
-    const shown = this.shownCandidates;
-    const relevant: ItemId[] = ignore ? [] : [...selection].sort((a, b) => a - b).map(i => shown[i].id);
+    const made = this._classifies(question) ? this._classificationAnswer(question, kind) : this._similarityAnswer(kind);
+    if (!made) {
+      return;
+    }
     const answer: ParamsOf<'answer'> = {
       sessionId: this.sessionId,
       questionId: question.id,
       answerId: newAnswerId(),
-      relevant,
-      ignore
+      ...made.params
     };
     this._answeredIds.add(question.id);
     this._update({
       answered: [
         ...this._state.answered,
-        { question, selection: ignore ? new Set<number>() : selection, ignored: ignore, answerId: answer.answerId }
+        {
+          question,
+          selection: made.selection,
+          ignored: answer.ignore,
+          answerId: answer.answerId,
+          ...(answer.labels ? { labels: answer.labels } : {}),
+          ...(answer.acceptedPrediction ? { acceptedPrediction: true } : {})
+        }
       ],
       error: null
     });
@@ -397,6 +491,58 @@ export class LabelerController implements ILabelerActions, IDisposable {
       this._update({ fetching: true });
     }
     this._outbox.add(answer);
+  }
+
+  /** Similarity: the selected candidates are relevant, the others not; skip and accept as before 1.4. */
+  private _similarityAnswer(kind: AnswerKind): IMadeAnswer | null {
+    const { selection } = this._state;
+    const ignore = kind === 'skip';
+    if (kind === 'accept' || this._unseen(ignore || selection.size === 0)) {
+      return null;
+    }
+    const shown = this.shownCandidates;
+    const relevant: ItemId[] = ignore ? [] : [...selection].sort((a, b) => a - b).map(i => shown[i].id);
+    return { params: { relevant, ignore }, selection: ignore ? new Set() : selection };
+  }
+
+  /**
+   * Classification: the labels selected (Space), the prediction (Enter), or a skip (S), with `relevant: []`.
+   * Within the settle time nothing is sent unless the annotator touched a choice, since the pre-selected
+   * prediction would otherwise be submitted unseen by a doubled key press.
+   */
+  private _classificationAnswer(question: Question, kind: AnswerKind): IMadeAnswer | null {
+    const { selection, session } = this._state;
+    if (this._unseen(kind === 'skip' || !this._touched)) {
+      return null;
+    }
+    if (kind === 'skip') {
+      return { params: { relevant: [], ignore: true }, selection: new Set() };
+    }
+    const choices = choicesOf(question, session);
+    const multiLabel = isMultiLabel(session);
+    if (kind === 'accept') {
+      const prediction = question.prediction;
+      const predicted = prediction ? predictedSelection(question, choices) : null;
+      // No prediction yet, or one naming a label no longer offered: Enter does nothing.
+      if (
+        !prediction ||
+        !predicted ||
+        predicted.size !== prediction.labels.length ||
+        selectionProblem(predicted, multiLabel)
+      ) {
+        return null;
+      }
+      return {
+        params: { relevant: [], ignore: false, labels: labelsOf(predicted, choices), acceptedPrediction: true },
+        selection: predicted
+      };
+    }
+    const problem = selectionProblem(selection, multiLabel);
+    if (problem) {
+      this._update({ error: problem });
+      return null;
+    }
+    return { params: { relevant: [], ignore: false, labels: labelsOf(selection, choices) }, selection };
   }
 
   /**
@@ -549,7 +695,8 @@ export class LabelerController implements ILabelerActions, IDisposable {
     review: null,
     modelSave: { status: 'idle' },
     finishing: false,
-    configuring: false
+    configuring: false,
+    trainRequested: false
   };
   private readonly _answerSettleMs: number;
   private readonly _lease: IOutboxLease;
@@ -566,6 +713,9 @@ export class LabelerController implements ILabelerActions, IDisposable {
   private _replaceShown = false;
   private _acknowledgedAny = false;
   private _questionShownAt = 0;
+  /** Classification: a choice was pressed or clicked since the question appeared. */
+  private _touched = false;
+  private _machineLabels: MachineLabels | null = null;
   private _subscribed = false;
   private _subscribing = false;
   private _loadedAtLastFetch = 0;
@@ -574,6 +724,15 @@ export class LabelerController implements ILabelerActions, IDisposable {
 }
 
 const DEFAULT_ANSWER_SETTLE_MS = 200;
+
+/** Space (the selection), S (skip) and Enter (the prediction, classification only). */
+type AnswerKind = 'submit' | 'skip' | 'accept';
+
+/** The task-specific part of an answer, and the selection kept for review. */
+interface IMadeAnswer {
+  params: Pick<ParamsOf<'answer'>, 'relevant' | 'ignore' | 'labels' | 'acceptedPrediction'>;
+  selection: Selection;
+}
 
 /** Questions kept in reserve beyond the shown one: `question/nextBatch` asks for one more than that. */
 const SPARE_QUESTIONS = 1;
@@ -601,9 +760,4 @@ function describeQuestion(question: Question | undefined, questionId: string): s
     return `“${text.length > 60 ? `${text.slice(0, 59)}…` : text}”`;
   }
   return `the query at row ${question.query.index}`;
-}
-
-/** `crypto.randomUUID` exists only in secure contexts; JupyterLab may be served over plain http. */
-function newAnswerId(): string {
-  return typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : UUID.uuid4();
 }

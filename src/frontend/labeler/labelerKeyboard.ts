@@ -56,7 +56,7 @@ function bindingFor(commands: CommandRegistry, event: KeyboardEvent): IMatch | n
     return null;
   }
   const keystroke = CommandRegistry.keystrokeForKeydownEvent(event);
-  if (!keystroke) {
+  if (!keystroke || (keystroke === 'Enter' && activatesOnEnter(target))) {
     return null;
   }
   for (const binding of commands.keyBindings) {
@@ -89,6 +89,14 @@ function submitsOptionsForm(event: KeyboardEvent): boolean {
   event.stopPropagation();
   form.requestSubmit();
   return true;
+}
+
+/**
+ * Enter on a focused button or link (Confirm, Train now, reached with Tab) presses it, as everywhere
+ * else, rather than accepting the prediction. Choice buttons hand the focus back to the panel on click.
+ */
+function activatesOnEnter(element: Element): boolean {
+  return element.closest('button, a[href], summary, [role="button"]') !== null;
 }
 
 /** Keys typed into a text field belong to the field. */

@@ -19,6 +19,7 @@ function panel(sessionId: string): ILabelerActions {
   return {
     sessionId,
     submit: nothing,
+    acceptPrediction: nothing,
     skip: nothing,
     undo: nothing,
     invert: nothing,

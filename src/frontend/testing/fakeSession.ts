@@ -2,14 +2,25 @@
  * A labeling session as the sidecar keeps it, for the controller's unit tests: questions held by the
  * connection until answered, answers recorded once per answer id, undo, and the hand-back of a closed
  * connection's questions (a query asked again gets a new question id, superseding the old one).
+ * With `classification`, a protocol 1.4 classification session: questions with choices and the
+ * prediction `predict` gives, machine labels, confirm/reject and "train now".
  */
-import type { ParamsOf, Progress } from '../../protocol';
+import type { MachineLabelRecord, ParamsOf, Prediction, Progress, SessionInfo } from '../../protocol';
 import { ErrorCodes } from '../../protocol';
 import { SidecarError } from '../connection/sidecarError';
 import { FakeConnection } from './fakeConnection';
-import { progress, question, sessionInfo } from './fixtures';
+import { classificationQuestion, progress, question, sessionInfo } from './fixtures';
 
 const CANDIDATES = 4;
+
+export interface IFakeClassification {
+  labels: string[];
+  multiLabel?: boolean;
+  updateEvery?: number;
+  certaintyThreshold?: number | null;
+  /** The prediction shown with a query's question; `null` (the default) before the model predicts. */
+  predict?: (query: string) => Prediction | null;
+}
 
 export class FakeSession {
   /** Queries not asked yet (or handed back), in the order they will be asked. */
@@ -23,7 +34,18 @@ export class FakeSession {
   /** When set, `question/answer` waits for it before answering (an answer in flight). */
   answerGate: Promise<void> | null = null;
 
-  constructor(connection: FakeConnection, queries: string[]) {
+  /** Classification: the auto-accepted items `session/machineLabels` lists. */
+  machineLabels: MachineLabelRecord[] = [];
+  /** Classification: whether the auto-accept gate is open (`progress.autoAcceptOpen`). */
+  autoAcceptOpen = false;
+  /** Classification: `session/train` calls. */
+  trainRequests = 0;
+
+  constructor(
+    connection: FakeConnection,
+    queries: string[],
+    readonly classification: IFakeClassification | null = null
+  ) {
     this.pool = [...queries];
     this.attach(connection);
   }
@@ -31,14 +53,64 @@ export class FakeSession {
   /** Serves this session on `connection` (a new page, or the connection after a drop). */
   attach(connection: FakeConnection): void {
     connection.handlers = {
-      subscribe: () => sessionInfo({ progress: this.progress() }),
+      subscribe: () => this.info(),
       unsubscribe: () => ({}),
-      getSession: () => sessionInfo({ progress: this.progress() }),
-      nextQuestions: ({ count }) => ({ questions: this.serve(count).map(id => question(id, CANDIDATES)) }),
+      getSession: () => this.info(),
+      nextQuestions: ({ count }) => ({ questions: this.serve(count).map(id => this.question(id)) }),
       answer: params => this.answer(params),
-      undo: () => this.undo()
+      undo: () => this.undo(),
+      machineLabels: () => ({ machineLabels: [...this.machineLabels] }),
+      confirmMachineLabel: params => this.settleMachineLabel('confirm', params.index, params.answerId, null),
+      rejectMachineLabel: params =>
+        this.settleMachineLabel('reject', params.index, params.answerId, params.labels ?? null),
+      train: () => {
+        this.trainRequests++;
+        return { progress: { ...this.progress(), training: true } };
+      }
     };
   }
+
+  private info(): SessionInfo {
+    const c = this.classification;
+    if (!c) {
+      return sessionInfo({ progress: this.progress() });
+    }
+    return sessionInfo({
+      task: 'classification',
+      labels: c.labels,
+      multiLabel: c.multiLabel ?? false,
+      updateEvery: c.updateEvery ?? 10,
+      ...(c.certaintyThreshold === undefined ? {} : { certaintyThreshold: c.certaintyThreshold }),
+      progress: this.progress()
+    });
+  }
+
+  private question(id: string) {
+    const c = this.classification;
+    if (!c) {
+      return question(id, CANDIDATES);
+    }
+    return classificationQuestion(id, c.labels, c.predict?.(this._queryOf.get(id) ?? id) ?? null);
+  }
+
+  /** Confirm (stores the machine label's labels) or reject (stores `labels`, or nothing when `null`). */
+  private settleMachineLabel(
+    action: 'confirm' | 'reject',
+    index: number,
+    answerId: string,
+    labels: string[] | null
+  ): { progress: Progress; duplicate: boolean } {
+    const item = this.machineLabels.find(m => m.index === index);
+    if (!item) {
+      throw new SidecarError(`no machine label at row ${index}`, ErrorCodes.InvalidParams, 'invalid_params');
+    }
+    this.machineLabels = this.machineLabels.filter(m => m !== item);
+    this.settled.push({ action, index, answerId, labels: action === 'confirm' ? item.labels : labels });
+    return { progress: this.progress(), duplicate: false };
+  }
+
+  /** Classification: confirmed and rejected machine labels, in order. */
+  readonly settled: { action: 'confirm' | 'reject'; index: number; answerId: string; labels: string[] | null }[] = [];
 
   /** The connection closed: its open questions go back to the pool (they stay answerable until re-asked). */
   release(): void {
@@ -50,6 +122,15 @@ export class FakeSession {
     const answers = this.recorded;
     const positive = answers.reduce((sum, a) => sum + (a.ignore ? 0 : a.relevant.length), 0);
     const ignored = answers.filter(a => a.ignore).length;
+    if (this.classification) {
+      return progress({
+        done: answers.length,
+        ignored,
+        machineLabels: this.machineLabels.length,
+        autoAcceptOpen: this.autoAcceptOpen,
+        sinceUpdate: answers.length - ignored
+      });
+    }
     return progress({
       done: answers.length,
       positive,

@@ -1,5 +1,5 @@
 /** Protocol values for the frontend's unit tests. */
-import type { Progress, Question, SessionInfo } from '../../protocol';
+import type { Prediction, Question, Progress, SessionInfo } from '../../protocol';
 
 export function progress(overrides: Partial<Progress> = {}): Progress {
   return {
@@ -42,4 +42,29 @@ export function question(id: string, candidateCount = 4, modelVersion = 0): Ques
     })),
     modelVersion
   };
+}
+
+/** A classification question (protocol 1.4): the item to label, its choices and the model's prediction. */
+export function classificationQuestion(
+  id: string,
+  choices: string[],
+  prediction: Prediction | null = null,
+  modelVersion = 0
+): Question {
+  return {
+    id,
+    sessionId: 's1',
+    query: { id: 100, index: 100, text: `item of ${id}` },
+    candidates: [],
+    modelVersion,
+    strategy: 'uncertain',
+    choices,
+    prediction
+  };
+}
+
+/** A single-label prediction of `labels[top]` with the given scores (in label order). */
+export function prediction(labels: string[], scores: number[], modelVersion = 1): Prediction {
+  const top = scores.indexOf(Math.max(...scores));
+  return { labels: [labels[top]], scores, certainty: scores[top], modelVersion };
 }
