@@ -6,12 +6,17 @@
  * "dataset order" means something). At 0 answers and at each checkpoint the session model embeds pool and
  * held-out rows like `model/embed` does; scores: kNN accuracy (k = 10, held-out → pool) and mAP@10 (held-out
  * queries retrieving pool items, relevant = same class). Every method runs on the same draws and the same
- * initial model, so the 0-answer point is the frozen base model. Methods (--methods):
+ * initial model, so the 0-answer point is the frozen base model. The annotator answers a round of --round
+ * questions served together (as the panel's question cards are, and as Finetuner's Labeler asks a round before
+ * it trains), then waits until the model caught up; the session trains as it always does (updateEvery 1: a
+ * round starts at the first answer and the next one takes every answer that arrived meanwhile). Waiting after
+ * every answer (--round 1) retrains all labels 200 times per run and kept `make bench` over four hours on
+ * these two cores. Methods (--methods):
  *   active     Tunelab's defaults: active query choice, one optimizer for the session, InfoNCE
  *   random     the same training, queries drawn at random
  *   sequential the same training, queries in dataset order
  *   finetuner  Finetuner's Labeler (anchors.md): dataset order, cosine siamese loss at lr 1e-3, all labels
- *              retrained each round with a NEW Adam optimizer, the pool re-embedded after every answer
+ *              retrained at each submission (a round of questions) with a NEW Adam optimizer, the pool re-embedded
  * `--pairs-out FILE` writes the active method's answers with the pool and held-out texts, for the
  * sentence-transformers baseline (bench/baselines/setfit_baseline.py) to train on the same labels.
  */
@@ -45,6 +50,8 @@ const USAGE = `Usage: node bench/run.cjs bench/sidecar/labelEfficiency.ts [optio
   --test N             held-out rows (default 500)
   --checkpoints LIST   answer counts to score at, besides 0 (default 10,25,50,100,200)
   --methods LIST       from active,random,sequential,finetuner (default active,random,finetuner)
+  --round N            questions answered between waits for the model (default 10, a round of the panel's
+                       questions; 1 = the model catches up after every answer, ~10x the training time)
   --pairs-out FILE     the active method's answers and texts, for bench/baselines/setfit_baseline.py
   --out FILE           result JSON (default bench/results/label-efficiency-<dataset>.json)
   --smoke              1 seed, tiny pool, checkpoints 3,6 (make bench-smoke)
@@ -62,6 +69,8 @@ const TEST = numberOption('test', SMOKE ? 60 : 500);
 const CHECKPOINTS = option('checkpoints', SMOKE ? '3,6' : '10,25,50,100,200')
   .split(',')
   .map(Number);
+/** Questions the simulated annotator answers before waiting for the model (TRAINING_DEFAULTS.questionsPerRound). */
+const ROUND = numberOption('round', SMOKE ? 3 : 10);
 /** The shared datasets: $TUNELAB_DATASETS, else ../shared/datasets beside the project, else /work/shared/datasets. */
 function sharedDatasets(): string {
   const tried = [
@@ -337,26 +346,31 @@ async function run(method: string, seed: number, dataset: Dataset, draw: Draw) {
   await session.settled();
   const points: Point[] = [{ answers: 0, ...(await evaluate(session, draw)) }];
   const answers: Answer[] = [];
-  for (let answered = 0; answered < Math.max(...CHECKPOINTS);) {
-    const [question] = await session.serveQuestions('annotator', 1);
-    if (question === undefined) {
+  const last = Math.max(...CHECKPOINTS);
+  for (let answered = 0; answered < last;) {
+    // A round of questions served together, as the panel's cards are; the next checkpoint ends a round early.
+    const nextCheckpoint = CHECKPOINTS.filter(c => c > answered).reduce((a, b) => Math.min(a, b), last);
+    const questions = await session.serveQuestions('annotator', Math.min(ROUND, nextCheckpoint - answered));
+    if (questions.length === 0) {
       break;
     }
-    const cls = draw.pool.labels[question.query.index];
-    const relevant = question.candidates.filter(c => draw.pool.labels[c.index] === cls);
-    session.answer('annotator', {
-      questionId: question.id,
-      answerId: `a${answered}`,
-      relevant: relevant.map(c => c.id),
-      ignore: false
-    });
-    answers.push({
-      query: question.query.index,
-      candidates: question.candidates.map(c => c.index),
-      relevant: relevant.map(c => c.index)
-    });
-    answered++;
-    // Human pace: the next question comes once the model caught up with this answer.
+    for (const question of questions) {
+      const cls = draw.pool.labels[question.query.index];
+      const relevant = question.candidates.filter(c => draw.pool.labels[c.index] === cls);
+      session.answer('annotator', {
+        questionId: question.id,
+        answerId: `a${answered}`,
+        relevant: relevant.map(c => c.id),
+        ignore: false
+      });
+      answers.push({
+        query: question.query.index,
+        candidates: question.candidates.map(c => c.index),
+        relevant: relevant.map(c => c.index)
+      });
+      answered++;
+    }
+    // The annotator goes on once the model caught up with the round's answers.
     await session.waitForModel(undefined, 300_000);
     if (CHECKPOINTS.includes(answered)) {
       points.push({ answers: answered, ...(await evaluate(session, draw)) });
