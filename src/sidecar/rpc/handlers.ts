@@ -4,6 +4,7 @@ import { AllowedRoot } from '../data/allowedRoot';
 import { invalidParams, invalidRequest, protocolVersionMismatch } from '../errors';
 import { exportLabels, importLabels } from '../exchange';
 import { writeArtifacts } from '../models/modelArtifacts';
+import type { LabelingSession } from '../sessions/labelingSession';
 import { SessionManager } from '../sessions/sessionManager';
 import { backendDefaults } from '../training/backendDefaults';
 import { SIDECAR_VERSION } from '../version';
@@ -20,6 +21,17 @@ export interface HandlerContext {
 /** A result whose `payload` the writer sends as the binary part of the response. */
 function withPayload<T extends object>(result: T, bytes: Uint8Array): T {
   return { ...result, payload: bytes };
+}
+
+/** Label files hold similarity answers only: a classification session's labels come from session/labels. */
+function similarityOnly(session: LabelingSession, what: string): LabelingSession {
+  if (session.isClassification) {
+    throw invalidParams(
+      '/sessionId',
+      `${what} of classification sessions are not supported yet: read the answers with session/labels`
+    );
+  }
+  return session;
 }
 
 /** The protocol's methods (docs/protocol.md, "Methods") on one client connection. */
@@ -192,7 +204,7 @@ export function registerHandlers(client: ClientConnection, { sessions, hub, root
   client.handle('labels', ({ sessionId }) => ({ answers: sessions.get(sessionId).labels() }));
 
   client.handle('exportLabels', ({ sessionId, format }) => {
-    const session = sessions.get(sessionId);
+    const session = similarityOnly(sessions.get(sessionId), 'label files');
     const records = session.labelRecords();
     const file = exportLabels(records, format, id => ({ text: session.itemText(id) }), {
       datasetName: session.config.name,
@@ -206,7 +218,7 @@ export function registerHandlers(client: ClientConnection, { sessions, hub, root
   });
 
   client.handle('importLabels', ({ sessionId, format, payload }) => {
-    const session = sessions.get(sessionId);
+    const session = similarityOnly(sessions.get(sessionId), 'label files');
     const counts = session.importAnswers(
       importLabels(payload, format, {
         positiveLabel: session.config.positiveLabel ?? 1,

@@ -378,6 +378,7 @@ export class LabelingSession {
     }
     if (this.classification) {
       answers.forEach(stored => this.classification?.restoreAnswer(stored));
+      openQuestions.forEach(stored => this.classification?.restoreQuestion(stored));
       if (!this.loading && this.vectors.size === this.pool.size) {
         this.classification.poolLoaded(); // a fixed featurizer embedded the pool above, synchronously
       }
@@ -903,6 +904,7 @@ export class LabelingSession {
       // The caller's open questions go back to the pool; the start item is asked first.
       this.release(holder);
       this.queue.giveBack(startRow);
+      this.classification?.askFirst(startRow);
       this.prefetch.fill();
     }
     this.deps.listener.progressChanged(this);
@@ -934,7 +936,8 @@ export class LabelingSession {
   async waitForModel(version: number | undefined, timeoutMs: number): Promise<ResultOf<'waitForModel'>> {
     await this.ready;
     if (this.classification) {
-      return { progress: this.progress(), reached: await this.classification.wait(version, timeoutMs) };
+      const reached = await this.classification.wait(version, timeoutMs);
+      return { progress: this.progress(), reached };
     }
     const reached = this.loop ? await this.loop.wait(version, timeoutMs) : version === undefined || version <= 0;
     return { progress: this.progress(), reached };

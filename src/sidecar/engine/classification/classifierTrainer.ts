@@ -750,6 +750,13 @@ export function probaFromHead(head: ClassifierHeadExport, embeddings: Float32Arr
   const n = embeddings.length / dim;
   const out = new Float32Array(n * k);
   const z = new Float64Array(k);
+  // One class's weights contiguous: a session predicts its whole pool with this after every round.
+  const weights = new Float64Array(k * dim);
+  for (let d = 0; d < dim; d++) {
+    for (let c = 0; c < k; c++) {
+      weights[c * dim + d] = head.kernel[d][c];
+    }
+  }
   for (let i = 0; i < n; i++) {
     let norm = 0;
     for (let d = 0; d < dim; d++) {
@@ -757,11 +764,11 @@ export function probaFromHead(head: ClassifierHeadExport, embeddings: Float32Arr
     }
     const inv = 1 / Math.sqrt(norm + EPS);
     for (let c = 0; c < k; c++) {
-      let s = head.bias[c];
-      for (let d = 0; d < dim; d++) {
-        s += embeddings[i * dim + d] * inv * head.kernel[d][c];
+      let s = 0;
+      for (let d = 0, w = c * dim, e = i * dim; d < dim; d++) {
+        s += embeddings[e + d] * weights[w + d];
       }
-      z[c] = s;
+      z[c] = head.bias[c] + s * inv;
     }
     if (head.multiLabel) {
       for (let c = 0; c < k; c++) {

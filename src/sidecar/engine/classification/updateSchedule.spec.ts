@@ -67,4 +67,14 @@ describe('UpdateSchedule', () => {
     expect(() => new UpdateSchedule(0)).toThrow('train every N answers: N must be a positive integer, got 0');
     expect(() => new UpdateSchedule(2.5)).toThrow(/got 2.5/);
   });
+
+  it('takes a new N live: answers already counted stay counted', () => {
+    const s = new UpdateSchedule(10);
+    ['a', 'b', 'c'].forEach((id, row) => s.recordAnswer(id, row));
+    expect(s.due()).toBe(false);
+    s.setEvery(3);
+    expect(s.every).toBe(3);
+    expect(s.due()).toBe(true);
+    expect(() => s.setEvery(0)).toThrow(/positive integer/);
+  });
 });

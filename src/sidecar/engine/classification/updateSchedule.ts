@@ -16,10 +16,19 @@ export class UpdateSchedule {
   private forced = false;
   private running = false;
 
-  constructor(readonly every: number) {
-    if (!Number.isInteger(every) || every < 1) {
-      throw new EngineError('bad_config', `train every N answers: N must be a positive integer, got ${String(every)}`);
-    }
+  private n: number;
+
+  constructor(every: number) {
+    this.n = checkEvery(every);
+  }
+
+  get every(): number {
+    return this.n;
+  }
+
+  /** N changed (session/configure): answers already counted stay counted, so a smaller N may make a round due. */
+  setEvery(every: number): void {
+    this.n = checkEvery(every);
   }
 
   /** A stored answer: counts once per id and, within one round, once per row. */
@@ -53,7 +62,7 @@ export class UpdateSchedule {
 
   /** Should a round start now? Never while one is running (its answers count towards the next). */
   due(): boolean {
-    return !this.running && (this.forced || this.pending.size >= this.every);
+    return !this.running && (this.forced || this.pending.size >= this.n);
   }
 
   /** A round starts: the counter restarts from zero. */
@@ -74,4 +83,11 @@ export class UpdateSchedule {
   get roundRunning(): boolean {
     return this.running;
   }
+}
+
+function checkEvery(every: number): number {
+  if (!Number.isInteger(every) || every < 1) {
+    throw new EngineError('bad_config', `train every N answers: N must be a positive integer, got ${String(every)}`);
+  }
+  return every;
 }

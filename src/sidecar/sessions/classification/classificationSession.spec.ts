@@ -169,7 +169,7 @@ describe('classification sessions', () => {
     expect(session.history().map(r => r.version)).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 
-  it('trains every updateEvery real answers: undo, skip and a resent answer id do not count', () => {
+  it('trains every updateEvery real answers: undo, skip and a resent answer id do not count', async () => {
     const { texts, labels: truth } = topicTexts(60, 5);
     const session = manager.create(config('rounds', { updateEvery: 3 }));
     load(session, texts);
@@ -194,11 +194,39 @@ describe('classification sessions', () => {
     expect(session.progress().sinceUpdate).toBe(0);
     session.classifier().trainNow(); // session/train
     expect(session.modelVersion).toBe(2);
+    await session.configure({ updateEvery: 1 });
+    answerTruly(session, truth, 'r5');
+    expect(session.modelVersion).toBe(3);
     const stored = store.answers(session.id);
-    expect(stored.map(a => a.answerId)).toEqual(['r1', 'r2', 'r3', 'skip', 'r4']);
+    expect(stored.map(a => a.answerId)).toEqual(['r1', 'r2', 'r3', 'skip', 'r4', 'r5']);
     expect(stored[1].undone).toBe(true);
     expect(stored[0].labels).toEqual([truth[Number(session.labels()[0].queryIndex)]]);
     expect(stored[3]).toMatchObject({ ignored: true, labels: [] });
+  });
+
+  it('query orders: sequential asks in dataset order, random draws uniformly even once the model predicts', () => {
+    const { texts, labels: truth } = topicTexts(40, 17);
+    const sequential = manager.create(config('sequential', { queryOrder: 'sequential', updateEvery: 2 }));
+    load(sequential, texts);
+    const order = Array.from({ length: 6 }, (_, i) => answerTruly(sequential, truth, `q${i}`));
+    expect(order.map(q => q.query.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(order.map(q => q.strategy)).toEqual(Array(6).fill('sequential'));
+    const random = manager.create(config('random-order', { queryOrder: 'random', updateEvery: 2 }));
+    load(random, texts);
+    const asked = Array.from({ length: 8 }, (_, i) => answerTruly(random, truth, `r${i}`));
+    expect(random.modelVersion).toBe(4);
+    expect(asked.map(q => q.strategy)).toEqual(Array(8).fill('random'));
+  });
+
+  it('model/wait reports the progress of the version it waited for', async () => {
+    const { texts, labels: truth } = topicTexts(30, 18);
+    const session = manager.create(config('wait', { updateEvery: 2 }));
+    load(session, texts);
+    const waiting = session.waitForModel(1, 10_000);
+    await new Promise(resolve => setImmediate(resolve)); // the wait is registered before the round
+    answerTruly(session, truth, 'w1');
+    answerTruly(session, truth, 'w2');
+    expect(await waiting).toMatchObject({ reached: true, progress: { modelVersion: 1, training: false } });
   });
 
   it('refuses unknown labels and multiple labels in a single-label session, storing nothing', () => {
@@ -221,7 +249,7 @@ describe('classification sessions', () => {
     expect(session.labels()[0].labels).toEqual(['Tech']);
   });
 
-  it('keeps answers of a removed label out of training, and refuses new answers naming it', () => {
+  it('keeps answers of a removed label out of training, and refuses new answers naming it', async () => {
     const { texts, labels: truth } = topicTexts(60, 8);
     const session = manager.create(config('relabel', { updateEvery: 100 }));
     load(session, texts);
@@ -249,6 +277,13 @@ describe('classification sessions', () => {
     );
     expect(err.message).toMatch(/unknown label 'Food'/);
     expect(store.datasetById(session.id)?.config.labels).toEqual(['Sports', 'Tech', 'Science']);
+    // Relabelling an excluded answer's item (startQuestion asks it again) makes it trainable again.
+    const food = session.labels().find(a => a.excluded)!;
+    await session.configure({ startQuestion: food.queryIndex }, 'c1');
+    const again = next(session);
+    expect(again.query.index).toBe(food.queryIndex);
+    session.answer('c1', { questionId: again.id, answerId: 'fix', relevant: [], ignore: false, labels: ['Science'] });
+    expect(session.progress().excluded).toBe(usingFood - 1);
   });
 
   it('auto-accepts only once the gate opens; machine labels never train unless confirmed', () => {
@@ -318,6 +353,29 @@ describe('classification sessions', () => {
     void second;
   });
 
+  it('multi-label: any number of labels per item, none included; per-label yes/no predictions', () => {
+    const { texts, labels: truth } = topicTexts(60, 31);
+    const session = manager.create(
+      config('multi', { multiLabel: true, labels: ['Sports', 'Tech', 'Food'], updateEvery: 6 })
+    );
+    load(session, texts);
+    for (let i = 0; i < 6; i++) {
+      const q = next(session);
+      const own = truth[q.query.index];
+      // Every third item gets no label ("none applies"), the rest their topic plus, sometimes, Food.
+      const labels = i % 3 === 2 ? [] : i % 3 === 1 && own !== 'Food' ? [own, 'food'] : [own];
+      session.answer('c1', { questionId: q.id, answerId: `m${i}`, relevant: [], ignore: false, labels });
+    }
+    expect(session.modelVersion).toBe(1);
+    expect(session.labels().map(a => a.labels?.length)).toEqual([1, expect.any(Number), 0, 1, expect.any(Number), 0]);
+    const q = next(session);
+    expect(q.prediction).not.toBeNull();
+    const scores = q.prediction?.scores ?? [];
+    expect(scores).toHaveLength(3);
+    expect(q.prediction?.labels).toEqual(['Sports', 'Tech', 'Food'].filter((_, c) => scores[c] >= 0.5));
+    expect(session.classifier().exportHead()).toMatchObject({ multiLabel: true, labelled: [true, true, true] });
+  });
+
   it('resumes a classification dataset after a restart and trains on its labels', async () => {
     const first = sidecar();
     const { texts, labels: truth } = topicTexts(80, 21);
@@ -327,6 +385,7 @@ describe('classification sessions', () => {
       answerTruly(session, truth, `p${i}`);
     }
     expect(session.modelVersion).toBe(0);
+    const pending = next(session); // on screen when the sidecar stops; its answer is resent after the restart
     const answers = session.labels();
     first.manager.closeAll();
 
@@ -335,9 +394,18 @@ describe('classification sessions', () => {
     expect(again.id).toBe(session.id);
     expect(again.labels()).toEqual(answers);
     expect(again.modelVersion).toBe(1);
+    const resent = again.answer('c1', {
+      questionId: pending.id,
+      answerId: 'late',
+      relevant: [],
+      ignore: false,
+      labels: [truth[pending.query.index]]
+    });
+    expect(resent.duplicate).toBe(false);
+    expect(again.labels().at(-1)).toMatchObject({ answerId: 'late', queryIndex: pending.query.index });
     const q = next(again);
     expect(q.prediction).not.toBeNull();
-    expect(answers.map(a => a.queryIndex)).not.toContain(q.query.index);
+    expect([...answers.map(a => a.queryIndex), pending.query.index]).not.toContain(q.query.index);
     second.manager.closeAll();
   });
 });
@@ -386,5 +454,37 @@ describe('classification over a trainable encoder (mlp on vectors)', () => {
     const head = session.classifier().exportHead()!;
     expect(head.kernel).toHaveLength(head.dim);
     expect(head.labels).toEqual(names);
+  });
+
+  it('resumes after a restart: the worker re-embeds the pool, then one round trains on the stored labels', async () => {
+    const DIM = 8;
+    const data = makeClusteredData({ n: 80, dim: DIM, classes: 2, signalDim: 4, noise: 1, seed: 9 });
+    const truth = Array.from(data.labels, c => (c === 0 ? 'x' : 'y'));
+    const first = sidecar();
+    const cfg = {
+      name: 'mlp-resume',
+      task: 'classification' as const,
+      model: 'mlp',
+      contentType: 'vector' as const,
+      inputShape: [DIM],
+      labels: ['x', 'y'],
+      topK: 5,
+      updateEvery: 100
+    };
+    const session = await first.manager.createReady(cfg);
+    session.appendItems({ chunkIndex: 0, totalItems: 80, isLast: true, payload: vectorsChunk(data.rows, DIM) });
+    await session.settled();
+    for (let i = 0; i < 6; i++) {
+      answerTruly(session, truth, `w${i}`);
+    }
+    expect(session.modelVersion).toBe(0);
+    first.manager.closeAll();
+    const second = first.restart();
+    const again = await second.manager.createReady(cfg);
+    expect(again.labels()).toHaveLength(6);
+    await again.settled();
+    expect((await again.waitForModel(1, 60_000)).reached).toBe(true);
+    expect(again.classifier().exportHead()).toMatchObject({ labels: ['x', 'y'], modelVersion: 1 });
+    second.manager.closeAll();
   });
 });

@@ -31,7 +31,7 @@ import { Rng } from '../../engine/training/random';
 import { invalidParams, invalidRequest, questionNotFound } from '../../errors';
 import type { EmbeddingMatrix } from '../../index/embeddingMatrix';
 import { describeError, log } from '../../log';
-import type { LabelStore, StoredAnswer } from '../../store/labelStore';
+import type { LabelStore, StoredAnswer, StoredQuestion } from '../../store/labelStore';
 import type { EffectiveConfig } from '../sessionOptions';
 import { MachineLabelBook } from './machineLabels';
 
@@ -84,7 +84,8 @@ function labelSetOrThrow(labels: unknown, multiLabel: boolean): LabelSet {
   }
 }
 
-type Status = 'open' | 'answered' | 'undone' | 'superseded';
+/** `restored`: asked before a restart and not answered: its answer (a browser's resend) is still accepted. */
+type Status = 'open' | 'restored' | 'answered' | 'undone' | 'superseded';
 
 interface AskedQuestion {
   question: Question;
@@ -125,6 +126,8 @@ export class ClassificationTask {
   private readonly schedule: UpdateSchedule;
   private readonly book: MachineLabelBook;
   private readonly questions = new Map<string, AskedQuestion>();
+  /** The latest question about each row. */
+  private readonly byRow = new Map<number, AskedQuestion>();
   private readonly held = new Map<string, AskedQuestion[]>();
   private readonly answersById = new Map<string, ClassAnswer>();
   private readonly allAnswers: ClassAnswer[] = [];
@@ -132,6 +135,8 @@ export class ClassificationTask {
   private readonly answerLog: ClassAnswer[] = [];
   /** Rows given back by undo or a closed connection: asked first. */
   private readonly returned: number[] = [];
+  /** Rows asked next by request (startQuestion), labelled or not. */
+  private readonly forced = new Set<number>();
   private readonly asked: number[] = [];
   /** Reject-without-labels answer ids already applied (a resend is a no-op). */
   private readonly rejections = new Set<string>();
@@ -166,14 +171,6 @@ export class ClassificationTask {
 
   get modelVersion(): number {
     return this.version;
-  }
-
-  get training(): boolean {
-    return this.running;
-  }
-
-  get counted(): number {
-    return this.answerLog.length;
   }
 
   progress(): Partial<Progress> {
@@ -229,6 +226,12 @@ export class ClassificationTask {
     this.held.delete(holder);
   }
 
+  /** session/configure's startQuestion: this item is asked next (even if it was labelled: to relabel it). */
+  askFirst(row: number): void {
+    this.returned.unshift(row);
+    this.forced.add(row);
+  }
+
   private ask(row: number, strategy: Question['strategy']): AskedQuestion {
     const prediction = this.prediction(row);
     const question: Question = {
@@ -242,6 +245,11 @@ export class ClassificationTask {
       prediction
     };
     const asked: AskedQuestion = { question, row, status: 'open' };
+    const before = this.byRow.get(row);
+    if (before !== undefined && before.status === 'restored') {
+      before.status = 'superseded'; // asked anew: the late answer to the old question must not count twice
+    }
+    this.byRow.set(row, asked);
     if (prediction !== null) {
       asked.shown = { certainty: prediction.certainty, classes: this.classIndices(prediction.labels) };
     }
@@ -274,11 +282,11 @@ export class ClassificationTask {
     return row => row < size && !taken.has(row) && !this.book.has(row);
   }
 
-  private pickRow(): { row: number; strategy: 'uncertain' | 'random' | 'repeat' } | undefined {
+  private pickRow(): { row: number; strategy: 'uncertain' | 'random' | 'sequential' | 'repeat' } | undefined {
     const ok = this.askable();
     while (this.returned.length > 0) {
       const row = this.returned.shift() as number;
-      if (ok(row)) {
+      if (this.forced.delete(row) || ok(row)) {
         return { row, strategy: 'repeat' };
       }
     }
@@ -301,8 +309,13 @@ export class ClassificationTask {
     if (candidates.length === 0) {
       return undefined;
     }
-    if (!this.canPredict()) {
-      // Before the model can predict: a uniform draw (seeded), the unbiased start active learning needs.
+    const order = this.host.config.queryOrder;
+    if (order === 'sequential') {
+      return { row: candidates[0], strategy: 'sequential' }; // dataset order: a baseline
+    }
+    if (order === 'random' || !this.canPredict()) {
+      // The random baseline, and before the model can predict: a uniform draw (seeded), the unbiased start
+      // active learning needs.
       return { row: candidates[this.rng.int(candidates.length)], strategy: 'random' };
     }
     const probs = this.poolProbs();
@@ -385,7 +398,7 @@ export class ClassificationTask {
     if (asked === undefined) {
       throw questionNotFound(`question '${params.questionId}' does not belong to session '${this.host.sessionId}'`);
     }
-    if (asked.status !== 'open') {
+    if (asked.status !== 'open' && asked.status !== 'restored') {
       throw questionNotFound(`question '${params.questionId}' is no longer open (${asked.status})`);
     }
     const ignored = params.ignore;
@@ -411,9 +424,6 @@ export class ClassificationTask {
     );
     if (!ignored && asked.shown) {
       this.book.recordShown(asked.shown.certainty, asked.shown.classes, classes);
-    }
-    if (this.host.config.keepSameQuestion) {
-      this.returned.push(asked.row);
     }
     return { progress: this.progressAll(), duplicate: false };
   }
@@ -483,6 +493,30 @@ export class ClassificationTask {
       undone: stored.undone,
       modelVersion: stored.question.modelVersion
     });
+  }
+
+  /**
+   * A question asked before a restart and never answered: open again so its answer is accepted, without
+   * holding its item back (asking the item anew supersedes it).
+   */
+  restoreQuestion(stored: StoredQuestion): void {
+    const row = this.host.rowOf(stored.queryId);
+    if (row === undefined || stored.candidateIds.length > 0 || this.answerLog.some(a => a.row === row)) {
+      return;
+    }
+    const question: Question = {
+      id: stored.questionId,
+      sessionId: this.host.sessionId,
+      query: this.host.item(row),
+      candidates: [],
+      modelVersion: stored.modelVersion,
+      ...(stored.strategy ? { strategy: stored.strategy } : {}),
+      choices: [...this.labelSet.labels],
+      prediction: null
+    };
+    const asked: AskedQuestion = { question, row, status: 'restored' };
+    this.questions.set(question.id, asked);
+    this.byRow.set(row, asked);
   }
 
   /** The restored pool is embedded: train once on the restored answers. */
@@ -575,6 +609,9 @@ export class ClassificationTask {
   }
 
   private maybeRound(): void {
+    if (this.schedule.every !== this.host.config.updateEvery) {
+      this.schedule.setEvery(this.host.config.updateEvery); // session/configure changed it
+    }
     if (this.schedule.due()) {
       void this.round();
     }
