@@ -177,6 +177,107 @@ def efficiency_behind(results: dict[str, Json]) -> list[str]:
     return lines
 
 
+# ------------------------------------------------------------------ classification
+
+
+def classification_curves(result: Json) -> dict[str, dict[int, list[Json]]]:
+    """method → labels → the seeds' points."""
+    curves: dict[str, dict[int, list[Json]]] = {}
+    for run in result.get("runs", []):
+        for point in run["points"]:
+            curves.setdefault(run["method"], {}).setdefault(int(point["labels"]), []).append(point)
+    return curves
+
+
+def classification_section(results: dict[str, Json], out: Path) -> str:
+    parts = ["## 5. Classification", ""]
+    found = [r for r in results.values() if r["benchmark"].startswith("classification-session")]
+    if not found:
+        return "\n".join([*parts, "Not run in this report.", ""])
+    parts.append(
+        'Classification sessions (`task="classification"`, bench/sidecar/classificationEfficiency.ts): a '
+        "simulated annotator gives each asked item its true class, a round of `updateEvery` items at a time; "
+        "after each budget the session's `model/predict` labels a held-out split. Mean ± standard deviation "
+        "over seeds. Machine labels: pool items the certainty threshold auto-accepted at that point, and the "
+        "share of them that were right (auto-accept stays off until confident predictions proved right)."
+    )
+    for result in found:
+        curves = classification_curves(result)
+        dataset = result.get("dataset", "?")
+        minutes = sum(r.get("seconds", 0) for r in result.get("runs", [])) / 60
+        parts += [
+            "",
+            f"### {result.get('data', dataset)}",
+            "",
+            f"- Model `{result.get('model', '?')}`, updateEvery {result.get('updateEvery', '?')}, seeds: "
+            f"{result.get('seeds', '?')}, {minutes:.0f} min, chance {result.get('chance', 0):.2f}: "
+            + "; ".join(f"**{m}** {d}" for m, d in result.get("methods", {}).items()),
+            "",
+        ]
+        budgets = sorted({n for points in curves.values() for n in points})
+        rows = []
+        for n in budgets:
+            row = [str(n)]
+            for method in curves:
+                points = curves[method].get(n, [])
+                if not points:
+                    row += ["—", "—"]
+                    continue
+                acc = mean_sd([p["accuracy"] for p in points])
+                machine = sum(p["machineLabels"] for p in points)
+                right = sum(p["machineCorrect"] for p in points)
+                row += [
+                    f"{acc[0]:.3f} ± {acc[1]:.3f}",
+                    f"{machine / len(points):.0f}" + (f" ({right / machine:.0%} right)" if machine else ""),
+                ]
+            rows.append(row)
+        header = ["labels"]
+        for method in curves:
+            header += [f"{method} accuracy", f"{method} machine labels"]
+        parts += [table(header, rows), ""]
+        png = out / f"benchmarks-classification-{dataset}.png"
+        fig, ax = plt.subplots(figsize=(6.4, 3.6))
+        for method, points in curves.items():
+            xs = sorted(points)
+            stats = [mean_sd([p["accuracy"] for p in points[n]]) for n in xs]
+            (line,) = ax.plot(xs, [m for m, _ in stats], marker="o", label=method)
+            ax.fill_between(
+                xs, [m - s for m, s in stats], [m + s for m, s in stats], alpha=0.12, color=line.get_color()
+            )
+        ax.axhline(result.get("chance", 0), linestyle=":", linewidth=1, color="grey", label="chance")
+        ax.set_xscale("log")
+        ax.set_xticks(budgets, [str(n) for n in budgets])
+        ax.minorticks_off()
+        ax.set_xlabel("labels")
+        ax.set_ylabel("held-out accuracy")
+        ax.set_title(str(result.get("data", dataset))[:80], fontsize=9)
+        save_plot(fig, ax, png)
+        parts += [f"![classification on {dataset}]({png.name})", ""]
+    return "\n".join(parts)
+
+
+def classification_behind(results: dict[str, Json]) -> list[str]:
+    """Where random queries beat active ones at the largest budget."""
+    lines = []
+    for result in results.values():
+        if not result["benchmark"].startswith("classification-session"):
+            continue
+        curves = classification_curves(result)
+        active, rand = curves.get("active", {}), curves.get("random", {})
+        shared = sorted(set(active) & set(rand))
+        if not shared:
+            continue
+        n = shared[-1]
+        ours = mean_sd([p["accuracy"] for p in active[n]])[0]
+        theirs = mean_sd([p["accuracy"] for p in rand[n]])[0]
+        if theirs > ours:
+            lines.append(
+                f"- Classification on {result.get('dataset')}: after {n} labels random queries reach "
+                f"accuracy {theirs:.3f}, Tunelab's active choice {ours:.3f}."
+            )
+    return lines
+
+
 # ------------------------------------------------------------------ latency and memory
 
 
@@ -471,6 +572,7 @@ def behind_section(by_bench: dict[str, Json], results: dict[str, Json]) -> str:
     """Every comparison with a PyTorch tool that Tunelab loses, and how busy the machine was."""
     lines = ["## Where Tunelab is behind", ""]
     lines += efficiency_behind(results)
+    lines += classification_behind(results)
     engine, torch, bert = (by_bench.get(k) for k in ("engine-throughput", "torch-throughput", "bert-embed"))
     if engine and torch:
         for key, what in (
@@ -559,6 +661,7 @@ def render(results_dir: Path, out: Path) -> Path:
                 by_bench.get("bert-train"),
             ),
             memory,
+            classification_section(results, out),
             behind_section(by_bench, results),
         ]
     )

