@@ -774,19 +774,31 @@ export class ClassificationTask {
     const row = this.machineRow(index);
     const label = this.book.get(row);
     const classes = this.book.confirm(row);
+    this.commitReview(answerId, row, classes, true, annotator, label?.modelVersion ?? this.version);
+    return { progress: this.progressAll(), duplicate: false };
+  }
+
+  /** A human's answer given on a machine label (confirmed: the prediction; rejected: the right labels). */
+  private commitReview(
+    answerId: string,
+    row: number,
+    classes: readonly number[],
+    acceptedPrediction: boolean,
+    annotator: string,
+    modelVersion: number
+  ): void {
     this.commit({
       answerId,
       questionId: `machine-${answerId}`,
       row,
       labels: classes.map(c => this.labelSet.labels[c]),
       ignored: false,
-      acceptedPrediction: true,
+      acceptedPrediction,
       annotator,
       time: new Date().toISOString(),
       undone: false,
-      modelVersion: label?.modelVersion ?? this.version
+      modelVersion
     });
-    return { progress: this.progressAll(), duplicate: false };
   }
 
   rejectMachineLabel(
@@ -807,18 +819,7 @@ export class ClassificationTask {
     }
     const classes = this.resolve(labels);
     this.book.drop(row, true);
-    this.commit({
-      answerId,
-      questionId: `machine-${answerId}`,
-      row,
-      labels: classes.map(c => this.labelSet.labels[c]),
-      ignored: false,
-      acceptedPrediction: false,
-      annotator,
-      time: new Date().toISOString(),
-      undone: false,
-      modelVersion: this.version
-    });
+    this.commitReview(answerId, row, classes, false, annotator, this.version);
     return { progress: this.progressAll(), duplicate: false };
   }
 
