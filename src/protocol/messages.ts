@@ -87,7 +87,10 @@ export const Question = Type.Object({
   choices: Type.Optional(LabelList),
   /** The model's prediction; null before the model can predict (fewer than two labelled classes). */
   prediction: Type.Optional(Type.Union([Prediction, Type.Null()])),
-  /** Set when the item had been auto-accepted and comes back for review (`machineLabel/review`). */
+  /**
+   * Reserved: marks an item that had been auto-accepted and is asked again for a human check (the panel shows
+   * it). This sidecar does not send it yet: machine labels are reviewed from `session/machineLabels`.
+   */
   review: Type.Optional(Type.Boolean())
 });
 export type Question = Static<typeof Question>;
