@@ -1,5 +1,6 @@
 /**
- * Training steps per second of all-MiniLM-L6-v2 in the sidecar's trainer (wasm) for the three training
+ * Training steps per second of all-MiniLM-L6-v2 in the sidecar's trainer (wasm, and native `tensorflow` when
+ * `make native` has built it) for the three training
  * modes — adapter (linear head over cached embeddings), top-2 layers, full fine-tune — against
  * sentence-transformers/PyTorch doing the same step (bench/baselines/torch_train_minilm.py: InfoNCE with
  * in-batch negatives, scale 20, Adam 1e-4, `--batch` pairs = 2·batch distinct Banking77 texts a step), on
@@ -18,6 +19,7 @@ import { createLinearAdapter } from '../../src/sidecar/engine/models';
 import { BertEmbedding, PairwiseTrainer, tokenRows } from '../../src/sidecar/engine/training';
 import type { PairLabel, TrainerOptions } from '../../src/sidecar/engine/training';
 import { SMOKE, numberOption, writeResult } from '../common/benchRun';
+import { tryNativeBackend } from '../common/nativeBackend';
 
 const ROOT = path.resolve(__dirname, '../..');
 const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
@@ -80,25 +82,35 @@ async function main(): Promise<void> {
     anchorWeight: 0,
     maxExamplesPerEpoch: STEPS * BATCH
   };
-  const tfjs: Record<string, number> = {};
-  for (const mode of MODES) {
-    const encoder = loadSentenceEncoder(String(torch.model));
-    let trainer: PairwiseTrainer;
-    let pool: Float32Array;
-    if (mode === 'adapter') {
-      pool = await encoder.encode(texts);
-      trainer = new PairwiseTrainer(createLinearAdapter({ dim: encoder.dim }), options);
-      encoder.dispose();
-    } else {
-      pool = tokenRows(encoder.tokenizer, texts);
-      trainer = new PairwiseTrainer(
-        new BertEmbedding(encoder, { trainLayers: mode === 'full' ? undefined : 2 }),
-        options
-      );
+  /** Steps/s of every mode on the active backend. */
+  const measureModes = async (label: string): Promise<Record<string, number>> => {
+    const rates: Record<string, number> = {};
+    for (const mode of MODES) {
+      const encoder = loadSentenceEncoder(String(torch.model));
+      let trainer: PairwiseTrainer;
+      let pool: Float32Array;
+      if (mode === 'adapter') {
+        pool = await encoder.encode(texts);
+        trainer = new PairwiseTrainer(createLinearAdapter({ dim: encoder.dim }), options);
+        encoder.dispose();
+      } else {
+        pool = tokenRows(encoder.tokenizer, texts);
+        trainer = new PairwiseTrainer(
+          new BertEmbedding(encoder, { trainLayers: mode === 'full' ? undefined : 2 }),
+          options
+        );
+      }
+      rates[mode] = await stepsPerSecond(trainer, pool, texts.length);
+      trainer.dispose();
+      console.error(`${mode}: ${rates[mode].toFixed(3)} steps/s (${label}), tensors live ${tf.memory().numTensors}`);
     }
-    tfjs[mode] = await stepsPerSecond(trainer, pool, texts.length);
-    trainer.dispose();
-    console.error(`${mode}: ${tfjs[mode].toFixed(3)} steps/s (tf.js), tensors live ${tf.memory().numTensors}`);
+    return rates;
+  };
+  const tfjs = await measureModes(backend.name);
+  const native = await tryNativeBackend();
+  const tensorflow = native.available ? await measureModes('tensorflow') : undefined;
+  if (!native.available) {
+    console.error(`native tensorflow not measured: ${native.reason}`);
   }
   const result = {
     what: 'all-MiniLM-L6-v2 training steps/s per mode, InfoNCE, Adam 1e-4, Banking77 texts',
@@ -107,6 +119,9 @@ async function main(): Promise<void> {
     steps: STEPS,
     backend: backend.name,
     tfjsStepsPerSecond: tfjs,
+    /** The same steps on native `tensorflow` (make native), when it loads; `native` says why not otherwise. */
+    ...(tensorflow ? { tensorflowStepsPerSecond: tensorflow } : {}),
+    native,
     torch,
     ratioVsTorch1Thread: Object.fromEntries(
       MODES.map(mode => [mode, tfjs[mode] / Number(torch[`torch_${mode}_threads_1`])])

@@ -415,27 +415,30 @@ def training_mode_lines(train: Json | None) -> list[str]:
     """bench/engine/bertTrain.ts: MiniLM steps/s per training mode against PyTorch; tolerant of gaps."""
     if train is None:
         return ["Encoder training modes (all-MiniLM-L6-v2): not run in this report.", ""]
-    tfjs = train.get("tfjsStepsPerSecond") or {}
+    by_backend = {f"TF.js `{train.get('backend', '?')}`": train.get("tfjsStepsPerSecond") or {}}
+    if train.get("tensorflowStepsPerSecond"):
+        by_backend["native `tensorflow`"] = train["tensorflowStepsPerSecond"]
     torch = train.get("torch") or {}
     threads = torch.get("torch_default_threads")
     rows = []
-    for mode, label in TRAINING_MODES:
-        ours = tfjs.get(mode)
-        one = torch.get(f"torch_{mode}_threads_1")
-        many = torch.get(f"torch_{mode}_threads_{threads}") if threads else None
-        rows.append(
-            [
-                label,
-                fmt(ours, 3),
-                fmt(one, 3),
-                fmt(ours / one, 2) if ours and one else "—",
-                fmt(many, 3),
-                fmt(ours / many, 2) if ours and many else "—",
-            ]
-        )
+    for backend, tfjs in by_backend.items():
+        for mode, label in TRAINING_MODES:
+            ours = tfjs.get(mode)
+            one = torch.get(f"torch_{mode}_threads_1")
+            many = torch.get(f"torch_{mode}_threads_{threads}") if threads else None
+            rows.append(
+                [
+                    f"{label}, {backend}",
+                    fmt(ours, 3),
+                    fmt(one, 3),
+                    fmt(ours / one, 2) if ours and one else "—",
+                    fmt(many, 3),
+                    fmt(ours / many, 2) if ours and many else "—",
+                ]
+            )
     return [
         f"Encoder training: {train.get('what', '')}, {train.get('batchPairs', '?')} pairs "
-        f"({train.get('textsPerStep', '?')} texts) a step, TF.js `{train.get('backend', '?')}` against "
+        f"({train.get('textsPerStep', '?')} texts) a step, Tunelab's trainer against "
         "sentence-transformers/PyTorch CPU doing the same step, same run.",
         "",
         table(
@@ -450,7 +453,29 @@ def training_mode_lines(train: Json | None) -> list[str]:
             rows,
         ),
         "",
+        *native_note(train),
     ]
+
+
+def training_modes_behind(train: Json | None) -> list[str]:
+    """Training modes slower than PyTorch on its default threads, per backend measured."""
+    if train is None:
+        return []
+    torch = train.get("torch") or {}
+    threads = torch.get("torch_default_threads")
+    lines = []
+    for key, backend in (
+        ("tfjsStepsPerSecond", train.get("backend", "?")),
+        ("tensorflowStepsPerSecond", "tensorflow"),
+    ):
+        for mode, label in TRAINING_MODES:
+            ours, theirs = (train.get(key) or {}).get(mode), torch.get(f"torch_{mode}_threads_{threads}")
+            if ours and theirs and ours < theirs:
+                ratio = ours / theirs
+                lines.append(
+                    f"- MiniLM training, {label} on `{backend}`: {ratio:.2f}x PyTorch on {threads} threads."
+                )
+    return lines
 
 
 def throughput_section(
@@ -601,6 +626,7 @@ def behind_section(by_bench: dict[str, Json], results: dict[str, Json]) -> str:
                         f"- MiniLM pool embedding on `{name}`: {ratio:.2f}x sentence-transformers "
                         f"on {_threads(key)} thread(s)."
                     )
+    lines += training_modes_behind(by_bench.get("bert-train"))
     latency = by_bench.get("latency")
     if latency:
         for pool in latency["pools"]:
