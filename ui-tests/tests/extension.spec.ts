@@ -21,6 +21,7 @@ test.describe('Tunelab extension', () => {
     expect(bindings).toEqual(
       expect.arrayContaining([
         'Space=tunelab:submit',
+        'Enter=tunelab:accept-prediction',
         'S=tunelab:skip',
         'Backspace=tunelab:undo',
         'I=tunelab:invert',
@@ -30,7 +31,7 @@ test.describe('Tunelab extension', () => {
         '0=tunelab:toggle-candidate'
       ])
     );
-    expect(bindings).toHaveLength(16);
+    expect(bindings).toHaveLength(17);
   });
 
   test('shows the sessions sidebar on the right', async ({ page }, testInfo) => {
