@@ -45,6 +45,21 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether `pid` is still a Jupyter server: a killed server leaves its jpserver-<pid>.json behind, and on a
+ * busy machine that pid soon belongs to some other process (CI once found two "live" servers on 8888).
+ */
+function isJupyterServer(pid: number): boolean {
+  if (!isAlive(pid)) {
+    return false;
+  }
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('jupyter');
+  } catch {
+    return true; // no /proc to ask: trust the liveness check
+  }
+}
+
 /** Pid of the live Jupyter server listening on `port`, from its `jpserver-<pid>.json`. */
 export function jupyterServerPid(port: number): number {
   const dir = jupyterRuntimeDir();
@@ -52,7 +67,7 @@ export function jupyterServerPid(port: number): number {
     .readdirSync(dir)
     .filter(name => /^jpserver-\d+\.json$/.test(name))
     .map(name => readJson(path.join(dir, name)))
-    .filter(info => info !== null && Number(info.port) === port && isAlive(Number(info.pid)))
+    .filter(info => info !== null && Number(info.port) === port && isJupyterServer(Number(info.pid)))
     .map(info => Number(info?.pid));
   if (pids.length !== 1) {
     throw new Error(`expected one Jupyter server on port ${port} in ${dir}, found ${pids.length}`);
