@@ -1,3 +1,4 @@
+import { ConditionWaiters } from './conditionWaiters';
 import type { ModelVersionRecord } from '../../protocol/messages';
 import type { PairLabel } from '../engine/training';
 import { describeError, log } from '../log';
@@ -19,12 +20,6 @@ export interface TrainingHost {
   stateChanged(): void;
 }
 
-interface Waiter {
-  done: () => boolean;
-  resolve: (reached: boolean) => void;
-  timer: NodeJS.Timeout;
-}
-
 /**
  * Schedules training rounds: one after every `updateEvery` answers, never two at once. Answers (or undos)
  * arriving during a round mark it dirty and exactly one more round follows, on the labels of that moment.
@@ -37,7 +32,7 @@ export class TrainingLoop {
   private version = 0;
   private loss: number | null = null;
   private readonly records: ModelVersionRecord[] = [];
-  private waiters: Waiter[] = [];
+  private readonly waiters = new ConditionWaiters();
   /** Versions trained before a restart: the worker counts from 0 again, the session goes on from here. */
   private readonly versionOffset: number;
 
@@ -102,30 +97,12 @@ export class TrainingLoop {
    * (at once if idle). Resolves false after `timeoutMs`.
    */
   wait(version: number | undefined, timeoutMs: number): Promise<boolean> {
-    const done = version === undefined ? () => !this.busy : () => this.version >= version;
-    if (done()) {
-      return Promise.resolve(true);
-    }
-    return new Promise(resolve => {
-      const waiter: Waiter = {
-        done,
-        resolve,
-        timer: setTimeout(() => {
-          this.waiters = this.waiters.filter(w => w !== waiter);
-          resolve(false);
-        }, timeoutMs)
-      };
-      this.waiters.push(waiter);
-    });
+    return this.waiters.wait(version === undefined ? () => !this.busy : () => this.version >= version, timeoutMs);
   }
 
   close(): void {
     this.closed = true;
-    this.waiters.forEach(w => {
-      clearTimeout(w.timer);
-      w.resolve(false);
-    });
-    this.waiters = [];
+    this.waiters.closeAll();
   }
 
   private request(): void {
@@ -147,7 +124,7 @@ export class TrainingLoop {
     } finally {
       this.running = false;
       this.host.stateChanged();
-      this.settleWaiters();
+      this.waiters.settle();
     }
   }
 
@@ -182,24 +159,13 @@ export class TrainingLoop {
           this.records.push(record);
           this.host.versionLive(record);
           // model/wait resolves now: the worker's follow-up ranking (RoundScan) must not delay it.
-          this.settleWaiters();
+          this.waiters.settle();
         },
         this.host.scan
       );
     } catch (err) {
       log('error', `training round failed: ${describeError(err)}`);
     }
-    this.settleWaiters();
-  }
-
-  private settleWaiters(): void {
-    this.waiters = this.waiters.filter(w => {
-      if (!w.done()) {
-        return true;
-      }
-      clearTimeout(w.timer);
-      w.resolve(true);
-      return false;
-    });
+    this.waiters.settle();
   }
 }

@@ -1,3 +1,4 @@
+import { ConditionWaiters } from '../../training/conditionWaiters';
 import { randomUUID } from 'node:crypto';
 import type {
   AnswerRecord,
@@ -150,7 +151,7 @@ export class ClassificationTask {
     rows: []
   };
   private running = false;
-  private waiters: { done: () => boolean; resolve: (v: boolean) => void; timer: NodeJS.Timeout }[] = [];
+  private readonly waiters = new ConditionWaiters();
 
   constructor(
     private readonly host: ClassificationHost,
@@ -635,7 +636,7 @@ export class ClassificationTask {
     } finally {
       this.schedule.roundFinished();
       this.running = false;
-      this.settleWaiters();
+      this.waiters.settle();
       this.host.progressChanged();
     }
     this.maybeRound();
@@ -670,7 +671,7 @@ export class ClassificationTask {
     };
     this.records.push(record);
     this.evaluateMachineLabels();
-    this.settleWaiters();
+    this.waiters.settle();
     this.host.modelUpdated(record);
   }
 
@@ -698,39 +699,11 @@ export class ClassificationTask {
   /** Resolves true once the version reaches `version` (undefined: once no round runs or is owed). */
   wait(version: number | undefined, timeoutMs: number): Promise<boolean> {
     const done = version === undefined ? () => !this.running && !this.schedule.due() : () => this.version >= version;
-    if (done()) {
-      return Promise.resolve(true);
-    }
-    return new Promise(resolve => {
-      const waiter = {
-        done,
-        resolve,
-        timer: setTimeout(() => {
-          this.waiters = this.waiters.filter(w => w !== waiter);
-          resolve(false);
-        }, timeoutMs)
-      };
-      this.waiters.push(waiter);
-    });
-  }
-
-  private settleWaiters(): void {
-    this.waiters = this.waiters.filter(w => {
-      if (!w.done()) {
-        return true;
-      }
-      clearTimeout(w.timer);
-      w.resolve(true);
-      return false;
-    });
+    return this.waiters.wait(done, timeoutMs);
   }
 
   close(): void {
-    this.waiters.forEach(w => {
-      clearTimeout(w.timer);
-      w.resolve(false);
-    });
-    this.waiters = [];
+    this.waiters.closeAll();
   }
 
   // ---- the model
