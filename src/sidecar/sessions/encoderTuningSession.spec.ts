@@ -176,4 +176,92 @@ describe('sentence-encoder sessions that tune the encoder (top-layers, full)', (
       expect(err.data).toMatchObject({ kind: 'invalid_params', path: '/trainLayers' });
     }
   });
+  it('a restarted sidecar resumes the tuned encoder: its version, its embeddings, an index built with it', async () => {
+    const file = join(mkdtempSync(join(tmp, 'restart-')), 'labels.sqlite3');
+    const sidecar = () => {
+      const store = SqliteLabelStore.open({ file });
+      const sessions = new SessionManager(
+        store,
+        { progressChanged: () => undefined, sessionsChanged: () => undefined },
+        { root: new AllowedRoot(join(tmp, 'models')), embeddingCache: cache, exportDir: join(tmp, 'exports') }
+      );
+      return { store, sessions };
+    };
+    const pool = texts(48);
+    const first = sidecar();
+    const session = await first.sessions.createReady(
+      config('resumed', { trainingMode: 'full', queryOrder: 'sequential' })
+    );
+    session.appendItems({ chunkIndex: 0, totalItems: pool.length, isLast: true, payload: itemsChunk(pool) });
+    await session.settled();
+    const frozen = await session.embed(itemsChunk(pool));
+    for (let i = 0; i < 3; i++) {
+      const question = session.nextQuestion('c1');
+      if (question === null) {
+        throw new Error('no question');
+      }
+      session.answer('c1', {
+        questionId: question.id,
+        answerId: `r${i}`,
+        relevant: [question.candidates[0].id],
+        ignore: false
+      });
+    }
+    expect((await session.waitForModel(undefined, 60_000)).reached).toBe(true);
+    const version = session.modelVersion;
+    expect(version).toBeGreaterThanOrEqual(1);
+    const tuned = await session.embed(itemsChunk(pool));
+    // The version is saved off the answer path; the sidecar "dies" once it is on disk.
+    const deadline = Date.now() + 30_000;
+    while (!first.store.modelVersions(session.id).some(v => v.version === version && v.path !== null)) {
+      if (Date.now() > deadline) {
+        throw new Error(`model version ${version} was not saved`);
+      }
+      await new Promise(resolve => setTimeout(resolve, 20));
+    }
+    first.sessions.closeAll();
+
+    const second = sidecar();
+    try {
+      const restored = second.sessions.get(session.id);
+      await restored.ready;
+      await restored.settled();
+      expect(restored.modelVersion).toBe(version);
+      const again = await restored.embed(itemsChunk(pool));
+      expect(again.modelVersion).toBe(version);
+      again.vectors.forEach((v, i) => expect(v).toBeCloseTo(tuned.vectors[i], 5));
+
+      // The restored index holds the tuned encoder's embeddings, not the frozen cache's.
+      const dim = tuned.dim;
+      const cosine = (vectors: Float32Array, a: number, b: number): number =>
+        vectors.subarray(a * dim, (a + 1) * dim).reduce((s, v, j) => s + v * vectors[b * dim + j], 0);
+      const question = restored.nextQuestion('c1');
+      if (question === null) {
+        throw new Error('no question after the restart');
+      }
+      const topK = question.candidates.filter(c => c.extra === undefined);
+      expect(topK.length).toBeGreaterThan(0);
+      topK.forEach(c => expect(c.score).toBeCloseTo(cosine(tuned.vectors, question.query.index, c.index), 4));
+      expect(topK.some(c => Math.abs(c.score - cosine(frozen.vectors, question.query.index, c.index)) > 1e-3)).toBe(
+        true
+      );
+
+      // Training goes on from the restored weights, under the next version number.
+      restored.answer('c1', {
+        questionId: question.id,
+        answerId: 'r3',
+        relevant: [question.candidates[0].id],
+        ignore: false
+      });
+      expect((await restored.waitForModel(version + 1, 60_000)).reached).toBe(true);
+      expect(
+        restored
+          .history()
+          .map(v => v.version)
+          .slice(-2)
+      ).toEqual([version, version + 1]);
+    } finally {
+      second.sessions.closeAll(); // a live worker thread would keep jest from exiting
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LIMITS } from '../../protocol/limits';
@@ -25,7 +26,7 @@ import { fromEngineError } from '../models/engineErrors';
 import { backendDefaults } from '../training/backendDefaults';
 import { featurize } from '../models/featurize';
 import { ModelPlan, planModel, SENTENCE_TUNING_MAX_BATCH } from '../models/modelPlan';
-import { exportArtifacts } from '../models/modelArtifacts';
+import { exportArtifacts, MODEL_JSON, writeArtifacts } from '../models/modelArtifacts';
 import { ModelWorker, RoundScan } from '../training/modelWorker';
 import { TrainingLoop } from '../training/trainingLoop';
 import { LabeledSimilarity, expectedEntropy, fitRelevanceModel } from './activeScoring';
@@ -52,7 +53,7 @@ import {
   writeSentenceEncoderModel
 } from '../models/sentenceEncoderExport';
 import { EmbeddingCache, NO_EMBEDDING_CACHE } from '../store/embeddingCache';
-import { loadWordPieceTokenizer, WordPieceTokenizer } from '../engine/models/bert';
+import { loadWordPieceTokenizer, NamedTensor, WordPieceTokenizer } from '../engine/models/bert';
 import { tokenRows } from '../engine/training/bertEmbedding';
 import { normalizeRowsInPlace } from '../encoder/normalize';
 import { ClassificationTask, checkTaskConfig } from './classification/classificationTask';
@@ -74,7 +75,7 @@ export interface SessionDeps {
   /** A dataset restored from the store keeps its id (the session id clients hold) and creation time. */
   identity?: { id: string; createdAt: string };
   /** Its model versions; the model starts from the last saved one's weights. */
-  restoredModel?: { records: ModelVersionRecord[]; weights?: string };
+  restoredModel?: { records: ModelVersionRecord[]; savedVersionDir?: string };
   /** Pool embeddings of frozen sentence encoders, shared by sessions (none: embed everything). */
   embeddingCache?: EmbeddingCache;
   /** A model directory may lie outside the allowed and model roots (the creating client is a kernel). */
@@ -1055,9 +1056,7 @@ export class LabelingSession {
     const base = { modelDir: this.plan.transform.modelDir, dataset: this.config.name };
     let source: SentenceEncoderSource;
     if (this.tokenizer) {
-      const tuned = await this.worker.encoderTensors();
-      const encoderTensors = new Map(tuned.tensors.map(t => [t.name, { shape: t.shape, values: t.values }]));
-      source = { ...base, encoderTensors, modelVersion: tuned.modelVersion };
+      source = { ...base, ...(await this.tunedEncoder()) };
     } else {
       const weights = await this.worker.weights();
       // Read after the weights: a round queued before them in the worker may have made a newer version live.
@@ -1070,6 +1069,40 @@ export class LabelingSession {
     } catch (err) {
       throw fromEngineError(err, '/path');
     }
+  }
+
+  /** A tuned encoder's weights (top-layers, full) and the session's number for their version. */
+  private async tunedEncoder(): Promise<{ encoderTensors: Map<string, NamedTensor>; modelVersion: number }> {
+    const tuned = await (this.worker as ModelWorker).encoderTensors();
+    return {
+      encoderTensors: new Map(tuned.tensors.map(t => [t.name, { shape: t.shape, values: t.values }])),
+      // The worker counts from 0 again after a restart; export directories are named by the session's number.
+      modelVersion: this.loop?.sessionVersion(tuned.modelVersion) ?? tuned.modelVersion
+    };
+  }
+
+  /** ModelArchive's writer: the live version into `directory` (a sentence-transformers one when tuned). */
+  private async writeVersion(version: number, directory: string): Promise<boolean> {
+    if (this.tokenizer && this.plan.kind === 'trainable' && this.plan.transform.type === 'sentence-encoder') {
+      const tuned = await this.tunedEncoder();
+      if (tuned.modelVersion !== version) {
+        return false;
+      }
+      const source = { modelDir: this.plan.transform.modelDir, dataset: this.config.name, ...tuned };
+      // Written beside, then renamed: a crash mid-write must not leave a directory restore would read.
+      const partial = `${directory}.partial-${process.pid}`;
+      await fs.rm(partial, { recursive: true, force: true });
+      writeSentenceEncoderModel(partial, source);
+      await fs.rm(directory, { recursive: true, force: true });
+      await fs.rename(partial, directory);
+      return true;
+    }
+    const exported = await this.exportModel();
+    if (exported.modelVersion !== version) {
+      return false;
+    }
+    await writeArtifacts(directory, exported);
+    return true;
   }
 
   /** True when the model is a pretrained sentence encoder with an adapter (exported as sentence-transformers). */
@@ -1157,7 +1190,9 @@ export class LabelingSession {
       metadata: { sessionModel: this.config.model },
       backend: this.config.backend
     };
-    const weights = this.deps.restoredModel?.weights;
+    const saved = this.deps.restoredModel?.savedVersionDir;
+    // A tuned encoder's version is a sentence-transformers directory, a layers model's its model.json.
+    const weights = saved === undefined || this.tokenizer ? saved : join(saved, MODEL_JSON);
     try {
       try {
         this.worker = await ModelWorker.start({ ...params, initialWeights: weights });
@@ -1181,8 +1216,7 @@ export class LabelingSession {
       );
     }
     this.vectors = new EmbeddingMatrix(this.worker.dim);
-    // A tuned encoder has no layers model to archive (see docs/architecture.md, Training modes).
-    this.archive = this.tokenizer ? undefined : new ModelArchive(this.deps.store, this.id, () => this.exportModel());
+    this.archive = new ModelArchive(this.deps.store, this.id, (version, dir) => this.writeVersion(version, dir));
     this.loop = new TrainingLoop(
       this.worker,
       {

@@ -2,8 +2,13 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelVersionRecord } from '../../protocol/messages';
 import { describeError, log } from '../log';
-import { ExportedModel, writeArtifacts } from '../models/modelArtifacts';
 import type { LabelStore } from '../store/labelStore';
+
+/**
+ * Writes the live model into `directory` if it is still `version` (true), else nothing (false). A layers
+ * model writes model.json + weights.bin; a tuned sentence encoder a sentence-transformers directory.
+ */
+export type VersionWriter = (version: number, directory: string) => Promise<boolean>;
 
 /** Saved versions kept on disk per dataset; older ones keep their record, their files are deleted. */
 const KEEP_VERSIONS = 3;
@@ -19,7 +24,7 @@ export class ModelArchive {
   constructor(
     private readonly store: LabelStore,
     private readonly datasetId: string,
-    private readonly exportModel: () => Promise<ExportedModel>
+    private readonly writeVersion: VersionWriter
   ) {}
 
   versionLive(record: ModelVersionRecord): void {
@@ -39,11 +44,10 @@ export class ModelArchive {
     const root = this.store.modelDir;
     let path: string | null = null;
     if (root !== undefined) {
-      const exported = await this.exportModel();
+      const directory = join(root, this.datasetId, `v${record.version}`);
       // A newer version went live meanwhile: its own write follows; this record keeps no files.
-      if (exported.modelVersion === record.version) {
-        path = join(root, this.datasetId, `v${record.version}`);
-        await writeArtifacts(path, exported);
+      if (await this.writeVersion(record.version, directory)) {
+        path = directory;
       }
     }
     this.store.modelVersionSaved({ ...record, datasetId: this.datasetId, path });

@@ -1,8 +1,6 @@
 import type { ModelVersionRecord, Progress, SessionConfig, SessionInfo } from '../../protocol/messages';
 import { AllowedRoot } from '../data/allowedRoot';
-import { join } from 'node:path';
 import { invalidParams, sessionNotFound } from '../errors';
-import { MODEL_JSON } from '../models/modelArtifacts';
 import type { DatasetRecord, LabelStore } from '../store/labelStore';
 import { HolderId, LabelingSession, SessionDeps } from './labelingSession';
 import { withDefaults } from './sessionOptions';
@@ -172,7 +170,7 @@ export class SessionManager {
       identity: { id: dataset.id, createdAt: dataset.createdAt },
       restoredModel: {
         records: versions.map(({ datasetId: _d, path: _p, ...record }) => record),
-        weights: saved?.path ? join(saved.path, MODEL_JSON) : undefined
+        savedVersionDir: saved?.path ?? undefined
       }
     });
     try {

@@ -122,7 +122,8 @@ export class ModelWorker implements RoundTrainer {
   /**
    * Adds rows whose embeddings by the starting model are known (a tuned encoder's token rows with the frozen
    * encoder's cached embeddings): at version 0 no forward pass runs in the worker and `onEmbedded` gets
-   * `vectors`; once the model has trained, the rows are embedded with it, as `appendPool` does.
+   * `vectors`; once the model has trained, or when it started from a saved tuned version, the rows are
+   * embedded with it, as `appendPool` does.
    */
   appendPoolEmbedded(
     rows: Float32Array,
@@ -132,9 +133,9 @@ export class ModelWorker implements RoundTrainer {
     return this.run(async () => {
       const n = rows.length / this.info.inputRowSize;
       const kept = vectors.slice(); // the worker takes `vectors`' buffer
-      const { start, modelVersion } = await this.client.appendPoolEmbedded(rows, vectors);
+      const { start, embedded } = await this.client.appendPoolEmbedded(rows, vectors);
       this.poolRows = start + n;
-      if (modelVersion === 0) {
+      if (embedded) {
         onEmbedded(kept);
         return;
       }

@@ -53,6 +53,11 @@ export class TrainingLoop {
     return this.version;
   }
 
+  /** The session's number for a version the worker counts (from 0 again after a restart). */
+  sessionVersion(workerVersion: number): number {
+    return this.versionOffset + workerVersion;
+  }
+
   get lastLoss(): number | null {
     return this.loss;
   }

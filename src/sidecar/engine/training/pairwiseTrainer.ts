@@ -147,6 +147,11 @@ export class PairwiseTrainer {
   private anchorSeen = 0;
   private readonly anchorRng: Rng;
   private version = 0;
+  /**
+   * False when the model started from a saved tuned version (a resumed dataset): embeddings known for new
+   * rows (the frozen encoder's cache) are then not the starting model's, and rows are embedded instead.
+   */
+  private knownEmbeddingsAreStarting = true;
   private disposed = false;
 
   constructor(model: tf.LayersModel | TrainableEmbedding, options: TrainerOptions = {}) {
@@ -198,6 +203,16 @@ export class PairwiseTrainer {
     return this.version;
   }
 
+  /** The model was loaded from a saved version: the frozen encoder's embeddings no longer describe it. */
+  startsFromSavedVersion(): void {
+    this.knownEmbeddingsAreStarting = false;
+  }
+
+  /** Rows appended with known embeddings (appendPoolEmbedded) take them as-is: the model is still the starting one. */
+  get knownEmbeddingsAreCurrent(): boolean {
+    return this.version === 0 && this.knownEmbeddingsAreStarting;
+  }
+
   /** Changes the loss (and margin) for later rounds; the optimizer and its moments are kept. */
   setOptions(options: Pick<TrainerOptions, 'loss' | 'margin'>): void {
     if (options.loss !== undefined) {
@@ -242,8 +257,8 @@ export class PairwiseTrainer {
    * Appends rows whose embeddings by the starting model are known (`vectors`, n × outputDim; e.g. a frozen
    * encoder's cached embeddings): they seed the anchor term's targets, and while the model is still the
    * starting one (version 0) they are the rows' embeddings, as `appendPool` + `embedPool` without the
-   * forward pass. After training, the new rows still need `embedPool({start})` with the current model.
-   * Returns the index of the first new row.
+   * forward pass. After training, or when the model started from a saved version, the new rows still need
+   * `embedPool({start})` with the current model (`knownEmbeddingsAreCurrent`). Returns the first new row.
    */
   appendPoolEmbedded(rows: Float32Array, vectors: Float32Array): number {
     this.assertLive();
@@ -256,6 +271,9 @@ export class PairwiseTrainer {
     }
     assertFiniteRows(vectors, this.outputDim, 'embeddings');
     const start = this.appendPool(rows);
+    if (!this.knownEmbeddingsAreStarting) {
+      return start; // embedPool({start}) embeds them, and seeds the anchor's targets, with the starting model
+    }
     if (this.version === 0 && this.embeddedRows === start) {
       const kept = new Float32Array((start + n) * this.outputDim);
       kept.set(this.embeddings.subarray(0, start * this.outputDim));

@@ -41,7 +41,10 @@ export interface InitParams {
   pool?: Float32Array;
   /** Merged into the model's `userDefinedMetadata.tunelab` (so saved/exported models describe their input). */
   metadata?: Record<string, unknown>;
-  /** A saved version of this model (its model.json): the built model starts from its weights (a resumed dataset). */
+  /**
+   * A saved version of this model, which the built model starts from (a resumed dataset): a layers model's
+   * model.json, or a tuned BERT encoder's sentence-transformers directory (its model.safetensors).
+   */
   initialWeights?: string;
 }
 

@@ -73,13 +73,14 @@ export class TrainerClient extends EventEmitter<TrainerClientEvents> {
 
   /**
    * Appends rows with their embeddings by the starting model (see PairwiseTrainer.appendPoolEmbedded); both
-   * transferred. `modelVersion` > 0: the new rows are not embedded yet (embedPool them).
+   * transferred. `embedded` false (the model has trained, or started from a saved version): the new rows are
+   * not embedded yet (embedPool them).
    */
-  appendPoolEmbedded(rows: Float32Array, vectors: Float32Array): Promise<{ start: number; modelVersion: number }> {
+  appendPoolEmbedded(rows: Float32Array, vectors: Float32Array): Promise<{ start: number; embedded: boolean }> {
     return this.request({ type: 'appendPoolEmbedded', rows, vectors }, [
       rows.buffer as ArrayBuffer,
       vectors.buffer as ArrayBuffer
-    ]) as Promise<{ start: number; modelVersion: number }>;
+    ]) as Promise<{ start: number; embedded: boolean }>;
   }
 
   setLabels(labels: PairLabel[]): Promise<number> {

@@ -1,3 +1,4 @@
+import { join } from 'path';
 import { parentPort, MessagePort } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
@@ -15,7 +16,7 @@ import {
   modelArtifacts,
   tailor
 } from '../models';
-import { loadSentenceEncoder } from '../models/bert';
+import { loadSentenceEncoder, readSafetensors } from '../models/bert';
 import { BertEmbedding } from './bertEmbedding';
 import { PairwiseTrainer, withTrainerDefaults } from './pairwiseTrainer';
 import type { TrainableEmbedding } from './trainableEmbedding';
@@ -137,7 +138,9 @@ export class TrainerWorkerHost {
       case 'appendPool':
         return [this.t.appendPool(msg.rows)];
       case 'appendPoolEmbedded':
-        return [{ start: this.t.appendPoolEmbedded(msg.rows, msg.vectors), modelVersion: this.t.modelVersion }];
+        return [
+          { start: this.t.appendPoolEmbedded(msg.rows, msg.vectors), embedded: this.t.knownEmbeddingsAreCurrent }
+        ];
       case 'setLabels':
         this.t.setLabels(msg.labels);
         return [this.t.labelCount];
@@ -213,15 +216,17 @@ export class TrainerWorkerHost {
     const model = await buildModel(params.model);
     let trainer: PairwiseTrainer;
     try {
-      if (!(model instanceof tf.LayersModel)) {
-        if (params.initialWeights !== undefined) {
-          throw new EngineError(
-            'bad_config',
-            `a '${params.model.kind}' model does not start from saved layers weights`
-          );
+      let fromSavedVersion = false;
+      if (params.initialWeights !== undefined) {
+        if (model instanceof tf.LayersModel) {
+          await loadWeightsInto(model, params.initialWeights);
+        } else if (model instanceof BertEmbedding) {
+          // A tuned encoder's saved version is a sentence-transformers directory (sentenceEncoderExport).
+          model.encoder.bert.loadTensors(readSafetensors(join(params.initialWeights, 'model.safetensors')));
+          fromSavedVersion = true;
+        } else {
+          throw new EngineError('bad_config', `a '${params.model.kind}' model does not start from saved weights`);
         }
-      } else if (params.initialWeights !== undefined) {
-        await loadWeightsInto(model, params.initialWeights);
       }
       if (params.metadata && model instanceof tf.LayersModel) {
         const current = (model.getUserDefinedMetadata() ?? {}) as Record<string, object>;
@@ -229,6 +234,9 @@ export class TrainerWorkerHost {
       }
       // The model spec's trainer options (e.g. text-mlp's anchor) under the ones the session set.
       trainer = new PairwiseTrainer(model, withTrainerDefaults(params.trainer, params.model.trainer));
+      if (fromSavedVersion) {
+        trainer.startsFromSavedVersion();
+      }
     } catch (err) {
       // Unreadable weights or a rejected option (e.g. a negative anchorWeight): no trainer owns the model.
       model.dispose();

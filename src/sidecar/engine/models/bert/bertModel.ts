@@ -118,6 +118,21 @@ export class BertModel {
     return new BertModel(config, variables);
   }
 
+  /**
+   * Sets every weight from checkpoint tensors of the same architecture (a tuned version Tunelab saved), with
+   * fromTensors' checks: a missing tensor or a wrong shape throws and leaves the weights as they were.
+   */
+  loadTensors(tensors: ReadonlyMap<string, NamedTensor>): void {
+    const loaded = BertModel.fromTensors(this.config, tensors);
+    try {
+      for (const [name, variable] of this.variables) {
+        variable.assign(loaded.v(name));
+      }
+    } finally {
+      loaded.dispose();
+    }
+  }
+
   private v(name: string): tf.Variable {
     const found = this.variables.get(name);
     if (!found) {
