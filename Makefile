@@ -147,7 +147,7 @@ define label_efficiency
 	wait $$a; s=$$?; wait $$b && exit $$s
 endef
 define run_benchmarks
-	rm -rf $(1) && mkdir -p $(1)
+	rm -rf $(1) && mkdir -p $(1) && date -u +%Y-%m-%dT%H:%M:%SZ > $(1)/started-at
 	node bench/run.cjs bench/engine/engine-bench.ts $(2) --out $(1)/engine-throughput.json
 	node bench/run.cjs bench/engine/bertEmbed.ts $(2) --out $(1)/bert-embed.json
 	node bench/run.cjs bench/engine/bertTrain.ts $(2) --out $(1)/bert-train.json

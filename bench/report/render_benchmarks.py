@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import statistics
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -560,6 +561,25 @@ def throughput_section(
     return "\n".join(parts)
 
 
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+
+
+def wall_time_line(results_dir: Path, results: dict[str, Json]) -> str:
+    """How long the run took: from `started-at` (written by the Makefile) to the last result written."""
+    stamp = results_dir / "started-at"
+    times = [parse_time(r["time"]) for r in results.values() if isinstance(r.get("time"), str)]
+    if not stamp.is_file() or not times:
+        return ""
+    started, finished = parse_time(stamp.read_text()), max(times)
+    minutes = (finished - started).total_seconds() / 60
+    return (
+        f"This run took {minutes:.0f} min of wall time on this machine "
+        f"({started:%Y-%m-%d %H:%M} to {finished:%H:%M} UTC: from the first benchmark starting to the last "
+        "result, install and build not counted).\n"
+    )
+
+
 def machine_lines(results: dict[str, Json]) -> str:
     # The Node benchmarks' machine record is the complete one (bench/common/benchRun.ts).
     machine = next((r["machine"] for r in results.values() if "node" in r.get("machine", {})), {})
@@ -677,6 +697,7 @@ def render(results_dir: Path, out: Path) -> Path:
             "",
             *(["**Smoke run: tiny sizes, figures are not meaningful.**", ""] if smoke else []),
             machine_lines(results),
+            wall_time_line(results_dir, results),
             label_efficiency_section(results, out),
             latency,
             throughput_section(
