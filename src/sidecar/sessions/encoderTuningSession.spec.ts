@@ -43,6 +43,22 @@ function changedTensors(before: string, after: string): string[] {
   });
 }
 
+/** Answers the next `n` questions, each with its first candidate relevant (answer ids `${prefix}0`, …). */
+function answerFirstCandidates(session: LabelingSession, n: number, prefix: string): void {
+  for (let i = 0; i < n; i++) {
+    const question = session.nextQuestion('c1');
+    if (question === null) {
+      throw new Error('no question');
+    }
+    session.answer('c1', {
+      questionId: question.id,
+      answerId: `${prefix}${i}`,
+      relevant: [question.candidates[0].id],
+      ignore: false
+    });
+  }
+}
+
 describe('sentence-encoder sessions that tune the encoder (top-layers, full)', () => {
   let tmp: string;
   let modelDir: string;
@@ -83,18 +99,7 @@ describe('sentence-encoder sessions that tune the encoder (top-layers, full)', (
     session.appendItems({ chunkIndex: 0, totalItems: pool.length, isLast: true, payload: itemsChunk(pool) });
     await session.settled();
     expect(session.progress().loadedItems).toBe(pool.length);
-    for (let i = 0; i < 3; i++) {
-      const question = session.nextQuestion('c1');
-      if (question === null) {
-        throw new Error('no question');
-      }
-      session.answer('c1', {
-        questionId: question.id,
-        answerId: `a${i}`,
-        relevant: [question.candidates[0].id],
-        ignore: false
-      });
-    }
+    answerFirstCandidates(session, 3, 'a');
     expect((await session.waitForModel(1, 60_000)).reached).toBe(true);
     // Idle (every answer trained on): no round changes the weights between the export and model/embed.
     expect((await session.waitForModel(undefined, 60_000)).reached).toBe(true);
@@ -195,18 +200,7 @@ describe('sentence-encoder sessions that tune the encoder (top-layers, full)', (
     session.appendItems({ chunkIndex: 0, totalItems: pool.length, isLast: true, payload: itemsChunk(pool) });
     await session.settled();
     const frozen = await session.embed(itemsChunk(pool));
-    for (let i = 0; i < 3; i++) {
-      const question = session.nextQuestion('c1');
-      if (question === null) {
-        throw new Error('no question');
-      }
-      session.answer('c1', {
-        questionId: question.id,
-        answerId: `r${i}`,
-        relevant: [question.candidates[0].id],
-        ignore: false
-      });
-    }
+    answerFirstCandidates(session, 3, 'r');
     expect((await session.waitForModel(undefined, 60_000)).reached).toBe(true);
     const version = session.modelVersion;
     expect(version).toBeGreaterThanOrEqual(1);
