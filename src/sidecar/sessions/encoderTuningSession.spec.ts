@@ -10,6 +10,7 @@ import { EmbeddingCache, openEmbeddingCache } from '../store/embeddingCache';
 import { SqliteLabelStore } from '../store/sqliteLabelStore';
 import { itemsChunk } from '../testing/arrowChunks';
 import { makeTinyBert } from '../testing/tinyBert';
+import { waitFor } from '../testing/waitFor';
 import { LabelingSession } from './labelingSession';
 import { SessionManager } from './sessionManager';
 
@@ -206,13 +207,11 @@ describe('sentence-encoder sessions that tune the encoder (top-layers, full)', (
     expect(version).toBeGreaterThanOrEqual(1);
     const tuned = await session.embed(itemsChunk(pool));
     // The version is saved off the answer path; the sidecar "dies" once it is on disk.
-    const deadline = Date.now() + 30_000;
-    while (!first.store.modelVersions(session.id).some(v => v.version === version && v.path !== null)) {
-      if (Date.now() > deadline) {
-        throw new Error(`model version ${version} was not saved`);
-      }
-      await new Promise(resolve => setTimeout(resolve, 20));
-    }
+    await waitFor(
+      () => first.store.modelVersions(session.id).some(v => v.version === version && v.path !== null),
+      30_000,
+      `model version ${version} to be saved`
+    );
     first.sessions.closeAll();
 
     const second = sidecar();

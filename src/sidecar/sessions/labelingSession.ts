@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LIMITS } from '../../protocol/limits';
@@ -1088,13 +1087,12 @@ export class LabelingSession {
       if (tuned.modelVersion !== version) {
         return false;
       }
-      const source = { modelDir: this.plan.transform.modelDir, dataset: this.config.name, ...tuned };
-      // Written beside, then renamed: a crash mid-write must not leave a directory restore would read.
-      const partial = `${directory}.partial-${process.pid}`;
-      await fs.rm(partial, { recursive: true, force: true });
-      writeSentenceEncoderModel(partial, source);
-      await fs.rm(directory, { recursive: true, force: true });
-      await fs.rename(partial, directory);
+      // Crash-safe already: the directory is filled as a temporary sibling and renamed in (durableFiles).
+      writeSentenceEncoderModel(directory, {
+        modelDir: this.plan.transform.modelDir,
+        dataset: this.config.name,
+        ...tuned
+      });
       return true;
     }
     const exported = await this.exportModel();

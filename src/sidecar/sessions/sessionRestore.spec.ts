@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { SessionConfig } from '../../protocol/messages';
 import { itemsChunk, vectorsChunk } from '../testing/arrowChunks';
 import { sidecarErrorOf } from '../testing/sidecarErrorOf';
+import { waitFor } from '../testing/waitFor';
 import { SqliteLabelStore } from '../store/sqliteLabelStore';
 import type { LabelingSession } from './labelingSession';
 import { SessionManager } from './sessionManager';
@@ -224,14 +225,4 @@ describe('Restoring a trainable dataset', () => {
 function vectorChunk(rows: number): Uint8Array {
   const values = Float32Array.from({ length: rows * 4 }, (_, i) => Math.sin(i * 1.7) + (i % 4));
   return vectorsChunk(values, 4);
-}
-
-async function waitFor(predicate: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) {
-      throw new Error('timed out');
-    }
-    await new Promise(resolve => setTimeout(resolve, 20));
-  }
 }
