@@ -1,6 +1,6 @@
 // Bundles the Node sidecar into self-contained files shipped inside the Python wheel:
 // tunelab/sidecar_dist/sidecar.js (runs with plain `node`, no node_modules), the trainer worker
-// thread trainer-worker.js, the sentence encoder's worker thread encoder-worker.js, the TF.js wasm binaries both look for next to them, and better-sqlite3's native
+// thread trainer-worker.js, the sentence encoder's child process encoder-process.js, the TF.js wasm binaries both look for next to them, and better-sqlite3's native
 // addon (better_sqlite3.node, compiled for this Node's ABI), which the label store loads from next to sidecar.js.
 import { build } from 'esbuild';
 import { copyFileSync, readFileSync, readdirSync } from 'node:fs';
@@ -32,8 +32,8 @@ await build({
 });
 await build({
   ...common,
-  entryPoints: [join(root, 'src', 'sidecar', 'encoder', 'encoderWorker.ts')],
-  outfile: join(outdir, 'encoder-worker.js')
+  entryPoints: [join(root, 'src', 'sidecar', 'encoder', 'encoderProcess.ts')],
+  outfile: join(outdir, 'encoder-process.js')
 });
 const wasmDir = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 const wasmFiles = readdirSync(wasmDir).filter(name => name.endsWith('.wasm'));
@@ -43,5 +43,5 @@ for (const name of wasmFiles) {
 const sqliteAddon = join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
 copyFileSync(sqliteAddon, join(outdir, 'better_sqlite3.node'));
 console.log(
-  `built ${outdir}: sidecar.js, trainer-worker.js, encoder-worker.js, ${wasmFiles.join(', ')}, better_sqlite3.node (sidecar ${version})`
+  `built ${outdir}: sidecar.js, trainer-worker.js, encoder-process.js, ${wasmFiles.join(', ')}, better_sqlite3.node (sidecar ${version})`
 );

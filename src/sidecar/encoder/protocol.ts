@@ -1,6 +1,6 @@
 import type { BackendInfo, BackendName } from '../engine/backend';
 
-/** Messages between `EncoderClient` (main thread) and `encoderWorker` (the frozen sentence encoder's thread). */
+/** Messages between `EncoderClient` (in the sidecar) and `encoderProcess` (a frozen sentence encoder's process). */
 export type EncoderRequest =
   | { type: 'init'; id: number; modelDir: string; backend: 'auto' | BackendName }
   | { type: 'encode'; id: number; texts: string[] }

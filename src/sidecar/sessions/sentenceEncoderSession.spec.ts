@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Progress, SessionConfig } from '../../protocol/messages';
 import { AllowedRoot } from '../data/allowedRoot';
 import { encoderStarts } from '../encoder/encoderClient';
-import { SLICE_ROWS } from '../encoder/poolEncoder';
+import { FIRST_SLICE_ROWS, SLICE_ROWS } from '../encoder/poolEncoder';
 import { SidecarError } from '../errors';
 import { EMBEDDING_CACHE_FILE, EmbeddingCache, openEmbeddingCache } from '../store/embeddingCache';
 import { SqliteLabelStore } from '../store/sqliteLabelStore';
@@ -62,7 +62,7 @@ describe('a similarity session on a pretrained sentence encoder (adapter mode)',
   });
 
   it('serves questions while the pool is still embedding, and learns from answers', async () => {
-    const pool = texts(6 * SLICE_ROWS);
+    const pool = texts(FIRST_SLICE_ROWS + 2 * SLICE_ROWS);
     const session = await manager.createReady(config('banking'));
     expect(session.info().trainingMode ?? 'adapter').toBe('adapter');
     // Ask from inside the progress callback that the first slices' embedding triggers: deterministic.

@@ -21,10 +21,10 @@ export function buildSidecarBundle(): void {
  */
 export function isolatedBundleCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tunelab-bundle-'));
-  // The wheel ships the bundle with its trainer and encoder workers, the TF.js wasm binaries and SQLite's addon beside it.
+  // The wheel ships the bundle with its trainer worker and encoder process, the TF.js wasm binaries and SQLite's addon beside it.
   const dist = dirname(SIDECAR_BUNDLE);
   for (const name of readdirSync(dist).filter(file =>
-    /^(sidecar\.js|trainer-worker\.js|encoder-worker\.js|.*\.wasm|.*\.node)$/.test(file)
+    /^(sidecar\.js|trainer-worker\.js|encoder-process\.js|.*\.wasm|.*\.node)$/.test(file)
   )) {
     copyFileSync(join(dist, name), join(dir, name));
   }

@@ -1,6 +1,6 @@
-/* Dev/test only: runs a TypeScript worker entry (workerData.tsEntry) in a worker_threads Worker by
- * transpiling .ts files on require with typescript.transpileModule (no ts-node). Production bundles the
- * worker with esbuild instead. */
+/* Dev/test only: runs a TypeScript entry in a worker_threads Worker (workerData.tsEntry) or in a child
+ * process (TUNELAB_TS_ENTRY in its environment) by transpiling .ts files on require with
+ * typescript.transpileModule (no ts-node). Production bundles each entry with esbuild instead. */
 'use strict';
 const fs = require('fs');
 const ts = require('typescript');
@@ -20,4 +20,5 @@ require.extensions['.ts'] = function (module, filename) {
   module._compile(out.outputText, filename);
 };
 
-require(workerData.tsEntry);
+// A worker thread names its entry in workerData; a child process (the encoder streams) in its environment.
+require((workerData && workerData.tsEntry) || process.env.TUNELAB_TS_ENTRY);

@@ -1,12 +1,13 @@
-import { parentPort } from 'node:worker_threads';
 import { initBackend } from '../engine/backend';
 import { loadSentenceEncoder, SentenceEncoder } from '../engine/models/bert';
 import type { EncoderRequest, EncoderResponse } from './protocol';
 
 /**
- * Worker thread running a frozen sentence encoder over pool texts, so the main thread keeps serving
- * questions while a pool embeds. TF.js wasm in Node runs on one thread, so this worker takes one core and
- * the trainer worker the other. Requests are handled one at a time, in arrival order.
+ * Child process running a frozen sentence encoder over pool texts: one of the pool's encoder streams
+ * (encoderStreams.ts), so the sidecar keeps serving questions while a pool embeds. A process, not a worker
+ * thread, because TensorFlow's intra-op thread pool is per process: on 2 cores two single-threaded
+ * TensorFlow processes embed about 1.4× faster than one two-threaded one, and two worker threads of one
+ * process share its pool (docs/architecture.md). Requests are handled one at a time, in arrival order.
  */
 
 let encoder: SentenceEncoder | undefined;
@@ -22,7 +23,7 @@ async function handle(msg: EncoderRequest): Promise<Extract<EncoderResponse, { t
     }
     case 'encode':
       if (encoder === undefined) {
-        throw new Error('the encoder worker was not initialised');
+        throw new Error('the encoder process was not initialised');
       }
       return encoder.encode(msg.texts, { batchSize: 32 });
     case 'dispose':
@@ -32,19 +33,18 @@ async function handle(msg: EncoderRequest): Promise<Extract<EncoderResponse, { t
   }
 }
 
-if (parentPort) {
-  const port = parentPort;
-  port.on('message', (msg: EncoderRequest) => {
+const send = process.send?.bind(process);
+if (send !== undefined) {
+  process.on('message', (msg: EncoderRequest) => {
     queue = queue.then(async () => {
       try {
-        const value = await handle(msg);
-        port.postMessage({ type: 'result', id: msg.id, value } satisfies EncoderResponse, [
-          ...(value instanceof Float32Array ? [value.buffer as ArrayBuffer] : [])
-        ]);
+        send({ type: 'result', id: msg.id, value: await handle(msg) } satisfies EncoderResponse);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        port.postMessage({ type: 'error', id: msg.id, message } satisfies EncoderResponse);
+        send({ type: 'error', id: msg.id, message } satisfies EncoderResponse);
       }
     });
   });
+  // The sidecar ended (or crashed): nothing will ask this process again.
+  process.on('disconnect', () => process.exit(0));
 }
