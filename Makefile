@@ -14,12 +14,13 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 NPM_FLAGS := --no-audit --no-fund
 TS_SOURCES := $(shell find src -name '*.ts' -o -name '*.tsx' 2>/dev/null) $(wildcard schema/*.json style/*.css style/*.js)
 
-.PHONY: help lab test install build native lint format jest pytest notebooks ui-test bench bench-smoke clean
+.PHONY: help lab test install build native lint format jest pytest notebooks ui-test bench bench-throughput bench-smoke clean
 
 help:
 	@echo "make lab   - set everything up, build, and start JupyterLab on examples/quickstart.ipynb"
 	@echo "make test  - set everything up, build, then run lint, jest, pytest, notebooks and Galata UI tests"
 	@echo "make bench - every benchmark, then docs/benchmarks.md with plots (bench-smoke: tiny sizes, in make test)"
+	@echo "make bench-throughput - the timing benchmarks alone, re-run into the last make bench's results"
 	@echo "make native - build the optional native TensorFlow backend (@tensorflow/tfjs-node) offline, ~1.4 GB"
 
 # ------------------------------------------------------------------ system packages
@@ -146,14 +147,17 @@ define label_efficiency
 	node bench/run.cjs bench/sidecar/classificationEfficiency.ts $(2) --out $(1)/classification-session-ag-news.json & b=$$!; \
 	wait $$a; s=$$?; wait $$b && exit $$s
 endef
-define run_benchmarks
-	rm -rf $(1) && mkdir -p $(1) && date -u +%Y-%m-%dT%H:%M:%SZ > $(1)/started-at
+define timing_benchmarks
 	node bench/run.cjs bench/engine/engine-bench.ts $(2) --out $(1)/engine-throughput.json
 	node bench/run.cjs bench/engine/bertEmbed.ts $(2) --out $(1)/bert-embed.json
 	node bench/run.cjs bench/engine/bertTrain.ts $(2) --out $(1)/bert-train.json
 	$(BIN)/python bench/baselines/torch_throughput.py $(2) --out $(1)/torch-throughput.json
 	node bench/run.cjs bench/store/storeThroughput.ts $(2) --out $(1)/store-throughput.json
 	node bench/run.cjs bench/sidecar/latency.ts $(2) --out $(1)/latency.json
+endef
+define run_benchmarks
+	rm -rf $(1) && mkdir -p $(1) && date -u +%Y-%m-%dT%H:%M:%SZ > $(1)/started-at
+	$(call timing_benchmarks,$(1),$(2))
 	$(call label_efficiency,$(1),$(2))
 endef
 
@@ -161,6 +165,15 @@ endef
 bench: install
 	@$(MAKE) native || echo "make bench: make native failed (see above); benchmarking without the native backend"
 	$(call run_benchmarks,$(BENCH_RUN),)
+	$(BIN)/python bench/report/render_benchmarks.py $(BENCH_RUN) docs
+
+# The timing benchmarks alone (~10 min), re-run into the last full run's results: for a change to the engine
+# or sidecar that cannot move the quality figures. The page then says which part comes from which run.
+bench-throughput: install
+	@test -f $(BENCH_RUN)/started-at || { echo "make bench-throughput re-runs the timing benchmarks of a full run in $(BENCH_RUN): run make bench first"; exit 2; }
+	@$(MAKE) native || echo "make bench-throughput: make native failed (see above); benchmarking without the native backend"
+	date -u +%Y-%m-%dT%H:%M:%SZ > $(BENCH_RUN)/timing-started-at
+	$(call timing_benchmarks,$(BENCH_RUN),)
 	$(BIN)/python bench/report/render_benchmarks.py $(BENCH_RUN) docs
 
 bench-smoke: install
