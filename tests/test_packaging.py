@@ -35,7 +35,7 @@ def test_wheel_carries_labextension_and_sidecar(tmp_path: Path) -> None:
     # The sidecar runs from the wheel with plain node: bundle, trainer worker and TF.js wasm binaries.
     assert "tunelab/sidecar_dist/sidecar.js" in names
     assert "tunelab/sidecar_dist/trainer-worker.js" in names
-    assert "tunelab/sidecar_dist/encoder-worker.js" in names
+    assert "tunelab/sidecar_dist/encoder-process.js" in names
     assert any(n.startswith("tunelab/sidecar_dist/") and n.endswith(".wasm") for n in names)
     assert "tunelab/datasets/banking77_sample.csv" in names
 

@@ -1,6 +1,6 @@
 /**
  * A sentence-encoder session through the built, self-contained bundle (as the wheel ships it): the encoder
- * worker bundle runs, and which model directories a browser and a kernel client may name.
+ * process bundle (encoder-process.js) runs, and which model directories a browser and a kernel client may name.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,7 +77,7 @@ it('a browser may name a model in a model root, not one outside the roots; a ker
   expect((await create(kernel, 'kernel-outside', outsideModel)).result).toMatchObject({ model: 'sentence-encoder' });
 });
 
-it('embeds the pool in the bundled encoder worker and serves questions from it', async () => {
+it('embeds the pool in the bundled encoder processes and serves questions from it', async () => {
   const browser = await client('browser');
   const created = await create(browser, 'in-root', modelDir);
   const session = created.result as { id: string };

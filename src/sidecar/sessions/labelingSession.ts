@@ -473,9 +473,9 @@ export class LabelingSession {
   }
 
   /**
-   * A sentence-encoder chunk: the frozen encoder's embeddings (cached, or from its worker) slice by slice,
+   * A sentence-encoder chunk: the frozen encoder's embeddings (cached, or from its processes) slice by slice,
    * each slice through the adapter in the trainer worker and into the index as soon as it is ready, so
-   * questions flow while the pool embeds. The encoder worker ends once the last chunk is in.
+   * questions flow while the pool embeds. The encoder processes end once the last chunk is in.
    */
   private async encodeChunk(encoder: PoolEncoder, texts: string[], isLast: boolean): Promise<void> {
     let at = 0;

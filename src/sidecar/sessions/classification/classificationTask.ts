@@ -117,7 +117,7 @@ const PAIR_PARTNERS = 4;
 
 /**
  * A classification session's questions, answers and rounds (docs/classification.md). The pool, its
- * embeddings and the encoder's worker stay in LabelingSession; the head is the engine's nearest-centroid head
+ * embeddings and the encoder processes stay in LabelingSession; the head is the engine's nearest-centroid head
  * (`centroidHead`) over the live pool embeddings, rebuilt each round, so a round costs one encoder round in
  * the worker (none for a frozen encoder) plus labels × dim here.
  */
