@@ -73,7 +73,8 @@ export class EncoderClient {
       serialization: 'advanced',
       // Not the parent's flags (an inspector port, jest's): the encoder needs none.
       execArgv: [],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // The sidecar's stdout carries its ready line to the supervisor: anything the encoder prints goes to stderr.
+      stdio: ['ignore', 2, 2, 'ipc'],
       env: {
         ...process.env,
         ...env,

@@ -6,7 +6,7 @@ import type { EncoderRequest, EncoderResponse } from './protocol';
  * Child process running a frozen sentence encoder over pool texts: one of the pool's encoder streams
  * (encoderStreams.ts), so the sidecar keeps serving questions while a pool embeds. A process, not a worker
  * thread, because TensorFlow's intra-op thread pool is per process: on 2 cores two single-threaded
- * TensorFlow processes embed about 1.4× faster than one two-threaded one, and two worker threads of one
+ * TensorFlow processes embed about 1.3× faster than one two-threaded one, and two worker threads of one
  * process share its pool (docs/architecture.md). Requests are handled one at a time, in arrival order.
  */
 

@@ -5,9 +5,9 @@ import { EncoderClient } from './encoderClient';
 
 /**
  * How a pool's encoding is spread over the CPU: `streams` encoder processes of `intraOpThreads` TensorFlow
- * threads each. On 2 cores, two one-thread processes embed about 1.4× faster than one two-thread process
- * (TensorFlow's intra-op parallelism idles on BERT's small matmuls; bench/engine/bertEmbed.ts measures it),
- * so the cores go to separate streams first. At most 2 streams: each holds a copy of the model.
+ * threads each. On 2 cores, two one-thread processes embed about 1.3× faster than one two-thread process
+ * (TensorFlow's intra-op parallelism idles on BERT's small matmuls; bench/engine/bertEmbed.ts measures both
+ * paths), so the cores go to separate streams first. At most 2 streams: each holds a copy of the model.
  */
 export function streamPlan(cores: number = availableParallelism()): { streams: number; intraOpThreads: number } {
   const streams = Math.max(1, Math.min(2, cores));
