@@ -182,26 +182,29 @@ describe('sentence-encoder sessions that tune the encoder (top-layers, full)', (
       expect(err.data).toMatchObject({ kind: 'invalid_params', path: '/trainLayers' });
     }
   });
-  it('a restarted sidecar resumes the tuned encoder: its version, its embeddings, an index built with it', async () => {
-    const file = join(mkdtempSync(join(tmp, 'restart-')), 'labels.sqlite3');
-    const sidecar = () => {
-      const store = SqliteLabelStore.open({ file });
-      const sessions = new SessionManager(
-        store,
-        { progressChanged: () => undefined, sessionsChanged: () => undefined },
-        { root: new AllowedRoot(join(tmp, 'models')), embeddingCache: cache, exportDir: join(tmp, 'exports') }
-      );
-      return { store, sessions };
-    };
-    const pool = texts(48);
-    const first = sidecar();
-    const session = await first.sessions.createReady(
-      config('resumed', { trainingMode: 'full', queryOrder: 'sequential' })
+  /** A sidecar's store and sessions over the label file `file` (a second call on one file is a restart). */
+  function sidecarOn(file: string): { store: SqliteLabelStore; sessions: SessionManager } {
+    const store = SqliteLabelStore.open({ file });
+    const sessions = new SessionManager(
+      store,
+      { progressChanged: () => undefined, sessionsChanged: () => undefined },
+      { root: new AllowedRoot(join(tmp, 'models')), embeddingCache: cache, exportDir: join(tmp, 'exports') }
     );
+    return { store, sessions };
+  }
+
+  /**
+   * A full-mode session over `pool` on a fresh label file, trained on three answers, its tuned version
+   * saved; then that sidecar "dies". Returns what a restart needs and the embeddings before and after.
+   */
+  async function tunedThenStopped(name: string, pool: string[]) {
+    const file = join(mkdtempSync(join(tmp, 'restart-')), 'labels.sqlite3');
+    const first = sidecarOn(file);
+    const session = await first.sessions.createReady(config(name, { trainingMode: 'full', queryOrder: 'sequential' }));
     session.appendItems({ chunkIndex: 0, totalItems: pool.length, isLast: true, payload: itemsChunk(pool) });
     await session.settled();
     const frozen = await session.embed(itemsChunk(pool));
-    answerFirstCandidates(session, 3, 'r');
+    answerFirstCandidates(session, 3, name);
     expect((await session.waitForModel(undefined, 60_000)).reached).toBe(true);
     const version = session.modelVersion;
     expect(version).toBeGreaterThanOrEqual(1);
@@ -212,11 +215,18 @@ describe('sentence-encoder sessions that tune the encoder (top-layers, full)', (
       30_000,
       `model version ${version} to be saved`
     );
+    const savedDir = first.store.modelVersions(session.id).find(v => v.version === version)?.path as string;
     first.sessions.closeAll();
+    return { file, id: session.id, version, savedDir, frozen, tuned };
+  }
 
-    const second = sidecar();
+  it('a restarted sidecar resumes the tuned encoder: its version, its embeddings, an index built with it', async () => {
+    const pool = texts(48);
+    const { file, id, version, frozen, tuned } = await tunedThenStopped('resumed', pool);
+
+    const second = sidecarOn(file);
     try {
-      const restored = second.sessions.get(session.id);
+      const restored = second.sessions.get(id);
       await restored.ready;
       await restored.settled();
       expect(restored.modelVersion).toBe(version);
@@ -255,6 +265,30 @@ describe('sentence-encoder sessions that tune the encoder (top-layers, full)', (
       ).toEqual([version, version + 1]);
     } finally {
       second.sessions.closeAll(); // a live worker thread would keep jest from exiting
+    }
+  });
+
+  it('a restarted sidecar whose saved version is unreadable trains again from the base model on the stored answers', async () => {
+    const pool = texts(48);
+    const { file, id, version, savedDir, frozen } = await tunedThenStopped('lost', pool);
+    writeFileSync(join(savedDir, 'model.safetensors'), 'not a safetensors file');
+
+    const second = sidecarOn(file);
+    try {
+      const restored = second.sessions.get(id);
+      await restored.ready;
+      await restored.settled();
+      expect(restored.progress().done).toBe(3);
+      expect(second.store.answers(id)).toHaveLength(3);
+      // Without the saved weights the model would be the base one under version N's name: a round on the
+      // stored answers makes version N+1 without waiting for another answer.
+      expect((await restored.waitForModel(version + 1, 60_000)).reached).toBe(true);
+      const retrained = await restored.embed(itemsChunk(pool));
+      expect(retrained.modelVersion).toBe(version + 1);
+      // Trained on the answers, not the frozen encoder left as it was.
+      expect(retrained.vectors.some((v, i) => Math.abs(v - frozen.vectors[i]) > 1e-3)).toBe(true);
+    } finally {
+      second.sessions.closeAll();
     }
   });
 });

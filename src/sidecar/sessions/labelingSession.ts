@@ -158,6 +158,8 @@ export class LabelingSession {
   /** Storing asked questions failed last time (logged once per failure spell). */
   private questionStoreFailing = false;
   private archive?: ModelArchive;
+  /** The saved version's weights could not be loaded: the worker starts from the base model instead. */
+  private savedWeightsLost = false;
   private loading = true;
   private finished = false;
   private closed = false;
@@ -391,11 +393,17 @@ export class LabelingSession {
       this.restoreOpenQuestion(stored);
     }
     const trainedOn = this.deps.restoredModel?.records.at(-1)?.answers ?? 0;
-    if (this.counts.done > 0 && trainedOn !== this.counts.done) {
-      // Answers came after the last saved version (a crash mid-round): train on them once the pool is in.
+    const behind = trainedOn !== this.counts.done;
+    if (this.counts.done > 0) {
+      // Answers came after the last saved version (a crash mid-round), or that version's weights could not
+      // be loaded (known once the worker is up): train on every answer once the pool is in.
       this.loadChain = this.loadChain
         .then(() => this.ready)
-        .then(() => this.loop?.trainNow())
+        .then(() => {
+          if (behind || this.savedWeightsLost) {
+            this.loop?.trainNow();
+          }
+        })
         .catch(() => undefined);
     }
   }
@@ -1199,7 +1207,12 @@ export class LabelingSession {
           throw err;
         }
         // The labels are what matters: train again from the base model rather than refuse the dataset.
-        log('error', `session ${this.id}: restoring model weights from ${weights} failed (${describeError(err)})`);
+        log(
+          'error',
+          `session ${this.id}: restoring model weights from ${weights} failed (${describeError(err)}); ` +
+            'training again from the base model on the stored answers'
+        );
+        this.savedWeightsLost = true;
         this.worker = await ModelWorker.start(params);
       }
     } catch (err) {
