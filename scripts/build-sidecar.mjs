@@ -3,7 +3,7 @@
 // thread trainer-worker.js, the sentence encoder's child process encoder-process.js, the TF.js wasm binaries both look for next to them, and better-sqlite3's native
 // addon (better_sqlite3.node, compiled for this Node's ABI), which the label store loads from next to sidecar.js.
 import { build } from 'esbuild';
-import { copyFileSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +24,8 @@ const common = {
   logLevel: 'warning'
 };
 
+// Start empty: a file no longer built (a renamed entry) would otherwise ship in the wheel.
+rmSync(outdir, { recursive: true, force: true });
 await build({ ...common, entryPoints: [join(root, 'src', 'sidecar', 'main.ts')], outfile: join(outdir, 'sidecar.js') });
 await build({
   ...common,
